@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { ERROR_CODES } from './errorCodes.js';
+
+/** A user id: a uint32 number or a string of 1..255 characters. */
+export const uidSchema = z.union([
+  z.number().int().min(0).max(0xffffffff),
+  z.string().min(1).max(255),
+]);
+export type Uid = z.infer<typeof uidSchema>;
+
+const id = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const sdp = z.string().min(1).max(32 * 1024);
+const name = z.string().min(1).max(64).regex(/^[\w!#$%&()+\-:;<=.>?@[\]^{|}~, ]+$/u);
+
+export const roleSchema = z.enum(['host', 'audience']);
+export type Role = z.infer<typeof roleSchema>;
+
+export const leaveReasonSchema = z.enum(['Quit', 'ServerTimeOut', 'BecomeAudience', 'ServerShutdown']);
+export type LeaveReason = z.infer<typeof leaveReasonSchema>;
+
+export const mediaTypeSchema = z.literal('audio');
+export type MediaType = z.infer<typeof mediaTypeSchema>;
+
+/** What a participant looks like to the others. */
+export const userInfoSchema = z.object({
+  uid: uidSchema,
+  hasAudio: z.boolean(),
+});
+export type UserInfo = z.infer<typeof userInfoSchema>;
+
+// ---- client -> server requests -------------------------------------------------------------
+
+export const joinRequestSchema = z.object({
+  type: z.literal('join'),
+  id,
+  appId: z.string().min(1).max(128),
+  channel: name,
+  token: z.string().max(4096).nullable(),
+  uid: uidSchema.nullable(),
+  role: roleSchema.optional(),
+  protocol: z.number().int().optional(),
+});
+export const publishRequestSchema = z.object({ type: z.literal('publish'), id, sdp });
+export const unpublishRequestSchema = z.object({ type: z.literal('unpublish'), id });
+export const subscribeRequestSchema = z.object({ type: z.literal('subscribe'), id, uid: uidSchema });
+export const unsubscribeRequestSchema = z.object({ type: z.literal('unsubscribe'), id, uid: uidSchema });
+/** The client's answer to a subscriber offer the server sent in a subscribe result. */
+export const answerRequestSchema = z.object({ type: z.literal('answer'), id, sdp });
+export const leaveRequestSchema = z.object({ type: z.literal('leave'), id });
+export const pingRequestSchema = z.object({ type: z.literal('ping'), id });
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  joinRequestSchema,
+  publishRequestSchema,
+  unpublishRequestSchema,
+  subscribeRequestSchema,
+  unsubscribeRequestSchema,
+  answerRequestSchema,
+  leaveRequestSchema,
+  pingRequestSchema,
+]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+export type ClientMessageType = ClientMessage['type'];
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = clientMessageSchema.options.map(
+  (o) => o.shape.type.value,
+);
+
+// ---- server -> client ----------------------------------------------------------------------
+
+export const joinResultSchema = z.object({
+  uid: uidSchema,
+  channel: z.string(),
+  users: z.array(userInfoSchema),
+});
+export const publishResultSchema = z.object({ sdp });
+export const subscribeResultSchema = z.object({
+  /** The subscriber-connection m-line that will carry this user's audio. */
+  mid: z.string(),
+  /** Present when the subscriber connection had to be (re)negotiated: answer it with `answer`. */
+  offer: sdp.optional(),
+});
+const emptyResult = z.object({});
+
+/** Result payload schema for each request type. */
+export const resultSchemas = {
+  join: joinResultSchema,
+  publish: publishResultSchema,
+  unpublish: emptyResult,
+  subscribe: subscribeResultSchema,
+  unsubscribe: emptyResult,
+  answer: emptyResult,
+  leave: emptyResult,
+  ping: emptyResult,
+} as const satisfies Record<ClientMessageType, z.ZodType>;
+
+export type ResultOf<T extends ClientMessageType> = z.infer<(typeof resultSchemas)[T]>;
+export type RequestOf<T extends ClientMessageType> = Extract<ClientMessage, { type: T }>;
+/** A request as the caller writes it: without `type` and `id`, which the signaling client adds. */
+export type RequestParams<T extends ClientMessageType> = Omit<RequestOf<T>, 'type' | 'id'>;
+
+export const resultMessageSchema = z.object({
+  type: z.literal('result'),
+  id,
+  data: z.record(z.string(), z.unknown()),
+});
+export const errorMessageSchema = z.object({
+  type: z.literal('error'),
+  /** The id of the request that failed, or null when it could not be read. */
+  id: id.nullable(),
+  code: z.enum(ERROR_CODES as [string, ...string[]]),
+  message: z.string(),
+});
+export const userJoinedSchema = z.object({ type: z.literal('user-joined'), user: userInfoSchema });
+export const userLeftSchema = z.object({ type: z.literal('user-left'), uid: uidSchema, reason: leaveReasonSchema });
+export const userPublishedSchema = z.object({
+  type: z.literal('user-published'),
+  uid: uidSchema,
+  mediaType: mediaTypeSchema,
+});
+export const userUnpublishedSchema = z.object({
+  type: z.literal('user-unpublished'),
+  uid: uidSchema,
+  mediaType: mediaTypeSchema,
+});
+/** The server is closing this session (shutdown, kicked); the socket closes next. */
+export const byeSchema = z.object({ type: z.literal('bye'), reason: leaveReasonSchema, message: z.string() });
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  resultMessageSchema,
+  errorMessageSchema,
+  userJoinedSchema,
+  userLeftSchema,
+  userPublishedSchema,
+  userUnpublishedSchema,
+  byeSchema,
+]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+export type ResultMessage = z.infer<typeof resultMessageSchema>;
+export type ErrorMessage = z.infer<typeof errorMessageSchema>;
+export type ServerNotification = Exclude<ServerMessage, ResultMessage | ErrorMessage>;

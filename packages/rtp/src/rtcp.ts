@@ -1,0 +1,94 @@
+import { writeUint32 } from './rtpPacket.js';
+
+/** Seconds between the NTP epoch (1900) and the Unix epoch (1970). */
+const NTP_UNIX_OFFSET_S = 2208988800;
+
+export interface ReportBlock {
+  ssrc: number;
+  fractionLost: number;
+  cumulativeLost: number;
+  highestSeq: number;
+  jitter: number;
+  lastSr: number;
+  delaySinceLastSr: number;
+}
+
+export interface SenderReportInit {
+  ssrc: number;
+  /** Wall-clock time of the report, ms since the Unix epoch. */
+  unixMs: number;
+  rtpTimestamp: number;
+  packetCount: number;
+  octetCount: number;
+  /** SDES CNAME appended to make a compound packet (RFC 3550 6.1). */
+  cname: string;
+}
+
+/** Builds a compound RTCP packet: SR without report blocks, then SDES with the CNAME. */
+export function buildSenderReport(init: SenderReportInit): Buffer {
+  const cname = Buffer.from(init.cname.slice(0, 255), 'utf8');
+  // SDES chunk: SSRC(4) + item type(1) + len(1) + text + end(1), padded to 32 bits.
+  const chunkLen = 4 + 2 + cname.length + 1;
+  const sdesLen = 4 + Math.ceil(chunkLen / 4) * 4;
+  const out = Buffer.alloc(28 + sdesLen);
+  out[0] = 0x80;
+  out[1] = 200;
+  out.writeUInt16BE(6, 2);
+  writeUint32(out, 4, init.ssrc >>> 0);
+  const seconds = Math.floor(init.unixMs / 1000) + NTP_UNIX_OFFSET_S;
+  const fraction = Math.floor(((init.unixMs % 1000) / 1000) * 0x100000000);
+  writeUint32(out, 8, seconds >>> 0);
+  writeUint32(out, 12, fraction >>> 0);
+  writeUint32(out, 16, init.rtpTimestamp >>> 0);
+  writeUint32(out, 20, init.packetCount >>> 0);
+  writeUint32(out, 24, init.octetCount >>> 0);
+  const s = 28;
+  out[s] = 0x81;
+  out[s + 1] = 202;
+  out.writeUInt16BE(sdesLen / 4 - 1, s + 2);
+  writeUint32(out, s + 4, init.ssrc >>> 0);
+  out[s + 8] = 1;
+  out[s + 9] = cname.length;
+  cname.copy(out, s + 10);
+  return out;
+}
+
+/**
+ * Walks a compound RTCP packet and returns the report blocks of its SR and RR packets.
+ * Malformed input ends the walk; it never throws.
+ */
+export function parseReportBlocks(buf: Uint8Array, length = buf.length): ReportBlock[] {
+  const blocks: ReportBlock[] = [];
+  let offset = 0;
+  while (offset + 4 <= length) {
+    if (buf[offset] >> 6 !== 2) break;
+    const count = buf[offset] & 0x1f;
+    const pt = buf[offset + 1];
+    const words = (buf[offset + 2] << 8) | buf[offset + 3];
+    const end = offset + (words + 1) * 4;
+    if (end > length) break;
+    const first = pt === 200 ? offset + 28 : pt === 201 ? offset + 8 : -1;
+    if (first >= 0) {
+      for (let i = 0; i < count; i++) {
+        const b = first + i * 24;
+        if (b + 24 > end) break;
+        const lost = (buf[b + 5] << 16) | (buf[b + 6] << 8) | buf[b + 7];
+        blocks.push({
+          ssrc: readU32(buf, b),
+          fractionLost: buf[b + 4] / 256,
+          cumulativeLost: lost & 0x800000 ? lost - 0x1000000 : lost,
+          highestSeq: readU32(buf, b + 8),
+          jitter: readU32(buf, b + 12),
+          lastSr: readU32(buf, b + 16),
+          delaySinceLastSr: readU32(buf, b + 20),
+        });
+      }
+    }
+    offset = end;
+  }
+  return blocks;
+}
+
+function readU32(buf: Uint8Array, o: number): number {
+  return ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0;
+}

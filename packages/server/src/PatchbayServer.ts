@@ -1,0 +1,163 @@
+import { createSocket } from 'node:dgram';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './config.js';
+import { createRootLogger, type Logger } from './logger.js';
+import { DatachannelEngine } from './media/DatachannelEngine.js';
+import type { MediaEngine } from './media/MediaEngine.js';
+import { ChannelRegistry } from './room/ChannelRegistry.js';
+import { SignalSession } from './signaling/SignalSession.js';
+import { statusPage } from './statusPage.js';
+
+/** Counters for health checks and tests. */
+export interface ServerStats {
+  channels: number;
+  participants: number;
+  publishers: number;
+  packetsIn: number;
+  packetsForwarded: number;
+}
+
+/** A running Patchbay server: HTTP + WebSocket signaling on one TCP port, all media on one UDP port. */
+export class PatchbayServer {
+  readonly options: ResolvedServerOptions;
+  readonly log: Logger;
+  readonly #http: Server;
+  readonly #wss: WebSocketServer;
+  readonly #engine: MediaEngine;
+  readonly #registry = new ChannelRegistry();
+  readonly #sessions = new Set<SignalSession>();
+  readonly #reportTimer: NodeJS.Timeout;
+  #closing: Promise<void> | null = null;
+
+  /** @internal use createServer() */
+  constructor(options: ResolvedServerOptions, http: Server, engine: MediaEngine, log: Logger) {
+    this.options = options;
+    this.log = log;
+    this.#http = http;
+    this.#engine = engine;
+    this.#wss = new WebSocketServer({ server: http, maxPayload: 4 * options.maxMessageBytes });
+    const ctx = {
+      registry: this.#registry,
+      engine,
+      maxMessageBytes: options.maxMessageBytes,
+      log: log.child({ name: 'signaling' }),
+    };
+    this.#wss.on('connection', (ws, req) => {
+      const session = new SignalSession(ws, ctx, req.socket.remoteAddress ?? '?');
+      this.#sessions.add(session);
+      ws.on('close', () => this.#sessions.delete(session));
+    });
+    http.on('request', (req, res) => this.#onHttp(req, res));
+    this.#reportTimer = setInterval(() => this.#sendReports(), options.senderReportIntervalMs);
+    this.#reportTimer.unref();
+  }
+
+  /** The WebSocket URL clients connect to. */
+  get url(): string {
+    return `ws://${hostForUrl(this.options.host)}:${this.port}`;
+  }
+  get httpUrl(): string {
+    return `http://${hostForUrl(this.options.host)}:${this.port}`;
+  }
+  get port(): number {
+    return (this.#http.address() as AddressInfo).port;
+  }
+  get rtcPort(): number {
+    return this.options.rtcPort;
+  }
+
+  stats(): ServerStats {
+    const s: ServerStats = { channels: this.#registry.size, participants: 0, publishers: 0, packetsIn: 0, packetsForwarded: 0 };
+    for (const channel of this.#registry.channels()) {
+      for (const p of channel.participants()) {
+        s.participants++;
+        if (p.producer) {
+          s.publishers++;
+          s.packetsIn += p.producer.stats.packetsIn;
+          s.packetsForwarded += p.producer.stats.packetsForwarded;
+        }
+      }
+    }
+    return s;
+  }
+
+  #sendReports(): void {
+    const now = performance.now();
+    const unix = Date.now();
+    for (const channel of this.#registry.channels()) {
+      for (const p of channel.participants()) p.subscriber?.sendReports(now, unix);
+    }
+  }
+
+  #onHttp(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+    } else if (path === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, ...this.stats() }));
+    } else if (path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(statusPage(this.url, this.stats()));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  }
+
+  /** Tells every participant, closes every socket and connection. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      clearInterval(this.#reportTimer);
+      for (const session of this.#sessions) session.close('ServerShutdown', 'the server is shutting down');
+      this.#sessions.clear();
+      await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+      this.#http.closeAllConnections();
+      await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+      this.#engine.close();
+      this.log.info('server closed');
+    })();
+    return this.#closing;
+  }
+}
+
+async function freeUdpPort(address: string): Promise<number> {
+  const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, address, () => resolve());
+  });
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Starts a server and resolves once it listens. */
+export async function createServer(options: Partial<ServerOptions> = {}): Promise<PatchbayServer> {
+  const resolved = resolveServerOptions(options);
+  const log = createRootLogger(resolved.logLevel);
+  const http = createHttpServer();
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(resolved.port, resolved.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const rtcPort = resolved.rtcPort === 0 ? await freeUdpPort(resolved.rtcBind) : resolved.rtcPort;
+  const final = { ...resolved, rtcPort };
+  const engine = new DatachannelEngine({
+    bind: final.rtcBind,
+    port: rtcPort,
+    announcedIp: final.announcedIp,
+    logger: log.child({ name: 'media' }),
+  });
+  const server = new PatchbayServer(final, http, engine, log);
+  log.info({ url: server.url, rtcPort, announcedIp: final.announcedIp }, 'listening');
+  return server;
+}

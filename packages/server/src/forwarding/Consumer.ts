@@ -1,0 +1,78 @@
+import { buildSenderReport, parseReportBlocks, type ReportBlock, RtpRewriter } from '@patchbay/rtp';
+import type { EgressSlot } from '../media/MediaEngine.js';
+import type { Producer } from './Producer.js';
+
+const OPUS_PT = 111;
+const CLOCK_RATE = 48000;
+
+/**
+ * One m-line of a subscriber connection. It carries at most one producer at a time and can be
+ * reused for another: its RtpRewriter keeps SSRC, sequence numbers and timestamps continuous,
+ * so the subscriber sees one steady stream and no renegotiation is needed.
+ */
+export class Consumer {
+  readonly slot: EgressSlot;
+  readonly #rewriter: RtpRewriter;
+  #producer: Producer | null = null;
+  /** The last receiver report the subscriber sent for this stream. */
+  lastReport: ReportBlock | null = null;
+  packetsSent = 0;
+  sendFailures = 0;
+
+  constructor(slot: EgressSlot) {
+    this.slot = slot;
+    const seq = Math.floor(Math.random() * 0x10000);
+    const ts = Math.floor(Math.random() * 0x100000000);
+    this.#rewriter = new RtpRewriter(slot.ssrc, OPUS_PT, CLOCK_RATE, seq, ts);
+    slot.onRtcp = (buf) => {
+      const blocks = parseReportBlocks(buf);
+      for (const block of blocks) if (block.ssrc === slot.ssrc) this.lastReport = block;
+    };
+  }
+
+  get producer(): Producer | null {
+    return this.#producer;
+  }
+
+  attach(producer: Producer): void {
+    if (this.#producer === producer) return;
+    this.detach();
+    this.#producer = producer;
+    this.#rewriter.resetSource();
+    producer.addConsumer(this);
+  }
+
+  detach(): void {
+    const producer = this.#producer;
+    this.#producer = null;
+    producer?.removeConsumer(this);
+  }
+
+  /** Hot path: rewrite `buf` in place for this subscriber and send it. */
+  forward(buf: Buffer, ssrc: number, seq: number, ts: number, payloadBytes: number, nowMs: number): boolean {
+    this.#rewriter.rewrite(buf, ssrc, seq, ts, payloadBytes, nowMs);
+    if (this.slot.send(buf)) {
+      this.packetsSent++;
+      return true;
+    }
+    this.sendFailures++;
+    return false;
+  }
+
+  /** Sends an RTCP sender report for this stream, if it has carried anything. */
+  sendReport(nowMs: number, unixMs: number): void {
+    const rw = this.#rewriter;
+    if (this.#producer === null || rw.packets === 0) return;
+    const elapsed = Math.max(0, nowMs - rw.lastSentAtMs);
+    this.slot.send(
+      buildSenderReport({
+        ssrc: rw.ssrc,
+        unixMs,
+        rtpTimestamp: (rw.lastTimestamp + Math.round((elapsed * CLOCK_RATE) / 1000)) >>> 0,
+        packetCount: rw.packets,
+        octetCount: rw.octets,
+        cname: 'patchbay',
+      }),
+    );
+  }
+}

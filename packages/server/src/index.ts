@@ -1,0 +1,4 @@
+export { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './config.js';
+export { ServerError } from './errors.js';
+export type { Logger } from './logger.js';
+export { createServer, PatchbayServer, type ServerStats } from './PatchbayServer.js';

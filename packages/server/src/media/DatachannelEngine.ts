@@ -1,0 +1,191 @@
+import nodeDataChannel, { Audio, type PeerConnection, RtcpReceivingSession, type Track } from 'node-datachannel';
+import type { Logger } from '../logger.js';
+import type {
+  EgressEndpoint,
+  EgressHandlers,
+  EgressSlot,
+  IngressEndpoint,
+  IngressHandlers,
+  MediaEngine,
+} from './MediaEngine.js';
+import { announceCandidate, parseAudioOffer, SdpError, stripSsrcLines } from './sdp.js';
+
+export interface DatachannelEngineOptions {
+  /** Address the shared UDP socket binds to. */
+  bind: string;
+  /** The one UDP port for every connection (ICE UDP mux). */
+  port: number;
+  /** Address announced as the only ICE candidate. */
+  announcedIp: string;
+  logger: Logger;
+}
+
+const OPUS_PT = 111;
+const GATHER_TIMEOUT_MS = 5000;
+const CNAME = 'patchbay';
+
+function waitForGathering(pc: PeerConnection): Promise<void> {
+  if (pc.gatheringState() === 'complete') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('ICE gathering timed out')), GATHER_TIMEOUT_MS);
+    pc.onGatheringStateChange((state) => {
+      if (state === 'complete') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+function randomSsrc(): number {
+  return (Math.random() * 0xfffffffe + 1) >>> 0;
+}
+
+/** The SFU's media engine on libdatachannel: native ICE/DTLS/SRTP, all media on one UDP port. */
+export class DatachannelEngine implements MediaEngine {
+  readonly #options: DatachannelEngineOptions;
+  readonly #log: Logger;
+  #closed = false;
+
+  constructor(options: DatachannelEngineOptions) {
+    this.#options = options;
+    this.#log = options.logger;
+  }
+
+  #peer(label: string): PeerConnection {
+    if (this.#closed) throw new Error('media engine closed');
+    const { bind, port } = this.#options;
+    return new nodeDataChannel.PeerConnection(label, {
+      iceServers: [],
+      enableIceUdpMux: true,
+      portRangeBegin: port,
+      portRangeEnd: port,
+      bindAddress: bind,
+      disableAutoNegotiation: true,
+    });
+  }
+
+  #announce(sdp: string): string {
+    return announceCandidate(sdp, this.#options.announcedIp, this.#options.port);
+  }
+
+  async createIngress(label: string, offer: string, handlers: IngressHandlers): Promise<IngressEndpoint> {
+    const audio = parseAudioOffer(offer);
+    const pc = this.#peer(label);
+    try {
+      const description = new Audio(audio.mid, 'RecvOnly');
+      description.addOpusCodec(audio.opusPayloadType);
+      // Declaring the publisher's SSRC is what makes libdatachannel deliver its packets.
+      description.addSSRC(audio.ssrc, CNAME);
+      if (audio.audioLevelExtId !== null) {
+        description.parseSdpLine(`a=extmap:${audio.audioLevelExtId} urn:ietf:params:rtp-hdrext:ssrc-audio-level`);
+      }
+      const track = pc.addTrack(description);
+      // Sends receiver reports (and REMB) back to the publisher.
+      track.setMediaHandler(new RtcpReceivingSession());
+      track.onMessage(handlers.onPacket);
+      watchState(pc, handlers.onClosed);
+      pc.setRemoteDescription(offer, 'offer');
+      pc.setLocalDescription('answer');
+      await waitForGathering(pc);
+      const local = pc.localDescription();
+      if (!local) throw new SdpError('no local answer');
+      return {
+        answer: this.#announce(stripSsrcLines(local.sdp)),
+        close: () => closeQuietly(pc),
+      };
+    } catch (error) {
+      closeQuietly(pc);
+      if (error instanceof SdpError) throw error;
+      throw new SdpError(`the offer was rejected: ${(error as Error).message}`);
+    }
+  }
+
+  createEgress(label: string, handlers: EgressHandlers): EgressEndpoint {
+    const pc = this.#peer(label);
+    watchState(pc, handlers.onClosed);
+    const log = this.#log;
+    let next = 0;
+    const announce = (sdp: string) => this.#announce(sdp);
+    return {
+      addSlot(): EgressSlot {
+        const mid = String(next++);
+        const ssrc = randomSsrc();
+        const description = new Audio(mid, 'SendOnly');
+        description.addOpusCodec(OPUS_PT);
+        description.addSSRC(ssrc, CNAME, `pb-${mid}`, `audio-${mid}`);
+        const track = pc.addTrack(description);
+        return new DatachannelSlot(mid, ssrc, track);
+      },
+      async createOffer(): Promise<string> {
+        pc.setLocalDescription('offer');
+        await waitForGathering(pc);
+        const local = pc.localDescription();
+        if (!local) throw new SdpError('no local offer');
+        return announce(local.sdp);
+      },
+      setAnswer(sdp: string): void {
+        try {
+          pc.setRemoteDescription(sdp, 'answer');
+        } catch (error) {
+          log.debug({ err: error }, 'answer rejected');
+          throw new SdpError(`the answer was rejected: ${(error as Error).message}`);
+        }
+      },
+      close: () => closeQuietly(pc),
+    };
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+}
+
+class DatachannelSlot implements EgressSlot {
+  readonly mid: string;
+  readonly ssrc: number;
+  onRtcp: ((buf: Buffer) => void) | null = null;
+  #open = false;
+  readonly #track: Track;
+
+  constructor(mid: string, ssrc: number, track: Track) {
+    this.mid = mid;
+    this.ssrc = ssrc;
+    this.#track = track;
+    track.onOpen(() => {
+      this.#open = true;
+    });
+    track.onClosed(() => {
+      this.#open = false;
+    });
+    track.onMessage((buf) => this.onRtcp?.(buf));
+  }
+
+  send(buf: Buffer): boolean {
+    if (!this.#open) return false;
+    try {
+      return this.#track.sendMessageBinary(buf);
+    } catch {
+      this.#open = false;
+      return false;
+    }
+  }
+}
+
+function watchState(pc: PeerConnection, onClosed: (reason: string) => void): void {
+  let done = false;
+  pc.onStateChange((state) => {
+    if (!done && (state === 'failed' || state === 'closed')) {
+      done = true;
+      onClosed(state);
+    }
+  });
+}
+
+function closeQuietly(pc: PeerConnection): void {
+  try {
+    pc.close();
+  } catch {
+    // already closed
+  }
+}

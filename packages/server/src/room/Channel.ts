@@ -1,0 +1,71 @@
+import type { LeaveReason, ServerNotification, Uid, UserInfo } from '@patchbay/protocol';
+import { ErrorCode } from '@patchbay/protocol';
+import { ServerError } from '../errors.js';
+import { type Participant, uidKey } from './Participant.js';
+
+/** A channel: its participants and the notifications between them. Owns no media itself. */
+export class Channel {
+  readonly appId: string;
+  readonly name: string;
+  readonly #participants = new Map<string, Participant>();
+
+  constructor(appId: string, name: string) {
+    this.appId = appId;
+    this.name = name;
+  }
+
+  get size(): number {
+    return this.#participants.size;
+  }
+
+  participants(): IterableIterator<Participant> {
+    return this.#participants.values();
+  }
+
+  /** A uid for a participant who asked for none: a uint32 not used in this channel. */
+  assignUid(): number {
+    for (;;) {
+      const uid = 1 + Math.floor(Math.random() * 0xfffffffe);
+      if (!this.#participants.has(uidKey(uid))) return uid;
+    }
+  }
+
+  has(uid: Uid): boolean {
+    return this.#participants.has(uidKey(uid));
+  }
+
+  get(uid: Uid): Participant {
+    const p = this.#participants.get(uidKey(uid));
+    if (!p) throw new ServerError(ErrorCode.INVALID_REMOTE_USER, `user ${String(uid)} is not in channel "${this.name}"`);
+    return p;
+  }
+
+  /** Adds `participant` and tells the others. Returns who was already here, for the join result. */
+  add(participant: Participant): UserInfo[] {
+    if (this.#participants.has(participant.key)) {
+      throw new ServerError(ErrorCode.UID_CONFLICT, `uid ${String(participant.uid)} is already in channel "${this.name}"`);
+    }
+    const present = [...this.#participants.values()].map(info);
+    this.#participants.set(participant.key, participant);
+    this.broadcast({ type: 'user-joined', user: info(participant) }, participant);
+    return present;
+  }
+
+  /** Removes `participant`, releases its media and tells the others. */
+  remove(participant: Participant, reason: LeaveReason): void {
+    if (this.#participants.get(participant.key) !== participant) return;
+    this.#participants.delete(participant.key);
+    const wasPublishing = participant.producer !== null;
+    participant.close(reason);
+    if (wasPublishing) this.broadcast({ type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' });
+    this.broadcast({ type: 'user-left', uid: participant.uid, reason });
+  }
+
+  broadcast(message: ServerNotification, except?: Participant): void {
+    for (const p of this.#participants.values()) if (p !== except) p.link.notify(message);
+  }
+}
+
+function info(p: Participant): UserInfo {
+  return { uid: p.uid, hasAudio: p.producer !== null };
+}

@@ -1,0 +1,30 @@
+import { Channel } from './Channel.js';
+
+/** Every live channel, keyed by app id and name. A channel exists while it has participants. */
+export class ChannelRegistry {
+  readonly #channels = new Map<string, Channel>();
+
+  get size(): number {
+    return this.#channels.size;
+  }
+
+  channels(): IterableIterator<Channel> {
+    return this.#channels.values();
+  }
+
+  /** The channel, created on first join. */
+  open(appId: string, name: string): Channel {
+    const key = `${appId}\u0000${name}`;
+    let channel = this.#channels.get(key);
+    if (!channel) {
+      channel = new Channel(appId, name);
+      this.#channels.set(key, channel);
+    }
+    return channel;
+  }
+
+  /** Drops the channel once it is empty. */
+  release(channel: Channel): void {
+    if (channel.size === 0) this.#channels.delete(`${channel.appId}\u0000${channel.name}`);
+  }
+}

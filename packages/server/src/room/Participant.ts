@@ -1,0 +1,106 @@
+import type { LeaveReason, ServerNotification, Uid } from '@patchbay/protocol';
+import { ErrorCode } from '@patchbay/protocol';
+import { ServerError } from '../errors.js';
+import { Producer } from '../forwarding/Producer.js';
+import { SubscriberConnection } from '../forwarding/SubscriberConnection.js';
+import type { IngressEndpoint, MediaEngine } from '../media/MediaEngine.js';
+import { SdpError } from '../media/sdp.js';
+
+export function uidKey(uid: Uid): string {
+  return typeof uid === 'number' ? `n:${uid}` : `s:${uid}`;
+}
+
+/** Callbacks a participant's owner (the signaling session) gives it. */
+export interface ParticipantLink {
+  notify(message: ServerNotification): void;
+  /** The media path broke by itself (e.g. the publisher's connection failed). */
+  onMediaClosed(kind: 'publish' | 'subscribe', reason: string): void;
+}
+
+/** One member of a channel and the media it owns: at most one published stream, one subscriber connection. */
+export class Participant {
+  readonly uid: Uid;
+  readonly key: string;
+  readonly link: ParticipantLink;
+  readonly #engine: MediaEngine;
+  readonly #label: string;
+  #producer: Producer | null = null;
+  #ingress: IngressEndpoint | null = null;
+  #subscriber: SubscriberConnection | null = null;
+
+  constructor(uid: Uid, label: string, engine: MediaEngine, link: ParticipantLink) {
+    this.uid = uid;
+    this.key = uidKey(uid);
+    this.#label = label;
+    this.#engine = engine;
+    this.link = link;
+  }
+
+  get producer(): Producer | null {
+    return this.#producer;
+  }
+  get subscriber(): SubscriberConnection | null {
+    return this.#subscriber;
+  }
+
+  /** Accepts the publisher's offer and returns the answer. */
+  async publish(offer: string): Promise<string> {
+    if (this.#producer) throw ServerError.invalidOperation('already publishing audio; unpublish first');
+    const producer = new Producer();
+    let ingress: IngressEndpoint;
+    try {
+      ingress = await this.#engine.createIngress(`${this.#label}/pub`, offer, {
+        onPacket: producer.onPacket,
+        onClosed: (reason) => {
+          if (this.#producer === producer) this.link.onMediaClosed('publish', reason);
+        },
+      });
+    } catch (error) {
+      if (error instanceof SdpError) throw new ServerError(ErrorCode.NEGOTIATION_FAILED, error.message);
+      throw error;
+    }
+    this.#producer = producer;
+    this.#ingress = ingress;
+    return ingress.answer;
+  }
+
+  /** Stops publishing; returns whether anything was published. Consumers free their slots. */
+  unpublish(): boolean {
+    const producer = this.#producer;
+    if (!producer) return false;
+    this.#producer = null;
+    producer.close();
+    this.#ingress?.close();
+    this.#ingress = null;
+    return true;
+  }
+
+  async subscribe(target: Participant): Promise<{ mid: string; offer?: string }> {
+    if (!target.producer) {
+      throw new ServerError(ErrorCode.REMOTE_USER_IS_NOT_PUBLISHED, `user ${String(target.uid)} publishes no audio`);
+    }
+    if (!this.#subscriber) {
+      const egress = this.#engine.createEgress(`${this.#label}/sub`, {
+        onClosed: (reason) => this.link.onMediaClosed('subscribe', reason),
+      });
+      this.#subscriber = new SubscriberConnection(egress);
+    }
+    return this.#subscriber.subscribe(target.producer);
+  }
+
+  unsubscribe(target: Participant): boolean {
+    return target.producer !== null && this.#subscriber !== null && this.#subscriber.unsubscribe(target.producer);
+  }
+
+  answer(sdp: string): void {
+    if (!this.#subscriber) throw ServerError.invalidOperation('there is no subscriber connection to answer for');
+    this.#subscriber.setAnswer(sdp);
+  }
+
+  /** Releases all media. */
+  close(_reason: LeaveReason): void {
+    this.unpublish();
+    this.#subscriber?.close();
+    this.#subscriber = null;
+  }
+}
