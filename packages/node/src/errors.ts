@@ -1,25 +1,2 @@
-import { type ErrorCode, ErrorCode as Codes } from '@patchbay/protocol';
-
-/**
- * The one error class of the Node SDK. `code` is a stable string from
- * `@patchbay/protocol`'s ErrorCode (listed in docs/errors.md); `message` says how to fix it.
- */
-export class PatchbayError extends Error {
-  override readonly name = 'PatchbayError';
-  readonly code: ErrorCode;
-  readonly data?: unknown;
-
-  constructor(code: ErrorCode, message: string, data?: unknown) {
-    super(message);
-    this.code = code;
-    if (data !== undefined) this.data = data;
-  }
-
-  static invalidParams(message: string): PatchbayError {
-    return new PatchbayError(Codes.INVALID_PARAMS, message);
-  }
-
-  static invalidOperation(message: string): PatchbayError {
-    return new PatchbayError(Codes.INVALID_OPERATION, message);
-  }
-}
+/** The Node SDK's error class is the client core's: one class, one set of codes across SDKs. */
+export { PatchbayError } from '@patchbay/client';

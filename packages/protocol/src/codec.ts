@@ -44,7 +44,11 @@ function decodeWith<T>(
 ): DecodeResult<T> {
   const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
   if (size > maxBytes) {
-    return fail(ErrorCode.MESSAGE_TOO_LARGE, `message of ${size} bytes exceeds the ${maxBytes}-byte limit`, null);
+    return fail(
+      ErrorCode.MESSAGE_TOO_LARGE,
+      `message of ${size} bytes exceeds the ${maxBytes}-byte limit`,
+      null,
+    );
   }
   let value: unknown;
   try {

@@ -1,4 +1,10 @@
-export { type DecodeFailure, type DecodeResult, decodeClientMessage, decodeServerMessage, encodeMessage } from './codec.js';
+export {
+  type DecodeFailure,
+  type DecodeResult,
+  decodeClientMessage,
+  decodeServerMessage,
+  encodeMessage,
+} from './codec.js';
 export { ERROR_CODES, ErrorCode, isErrorCode } from './errorCodes.js';
 export {
   type ClientMessage,

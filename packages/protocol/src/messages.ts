@@ -2,15 +2,19 @@ import { z } from 'zod';
 import { ERROR_CODES } from './errorCodes.js';
 
 /** A user id: a uint32 number or a string of 1..255 characters. */
-export const uidSchema = z.union([
-  z.number().int().min(0).max(0xffffffff),
-  z.string().min(1).max(255),
-]);
+export const uidSchema = z.union([z.number().int().min(0).max(0xffffffff), z.string().min(1).max(255)]);
 export type Uid = z.infer<typeof uidSchema>;
 
 const id = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const sdp = z.string().min(1).max(32 * 1024);
-const name = z.string().min(1).max(64).regex(/^[\w!#$%&()+\-:;<=.>?@[\]^{|}~, ]+$/u);
+const sdp = z
+  .string()
+  .min(1)
+  .max(32 * 1024);
+const name = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w!#$%&()+\-:;<=.>?@[\]^{|}~, ]+$/u);
 
 export const roleSchema = z.enum(['host', 'audience']);
 export type Role = z.infer<typeof roleSchema>;
@@ -111,7 +115,11 @@ export const errorMessageSchema = z.object({
   message: z.string(),
 });
 export const userJoinedSchema = z.object({ type: z.literal('user-joined'), user: userInfoSchema });
-export const userLeftSchema = z.object({ type: z.literal('user-left'), uid: uidSchema, reason: leaveReasonSchema });
+export const userLeftSchema = z.object({
+  type: z.literal('user-left'),
+  uid: uidSchema,
+  reason: leaveReasonSchema,
+});
 export const userPublishedSchema = z.object({
   type: z.literal('user-published'),
   uid: uidSchema,

@@ -3,7 +3,14 @@ import { describe, it } from 'node:test';
 import { RtpRewriter } from './RtpRewriter.js';
 import { readPayloadType, readSequence, readSsrc, readTimestamp, rtpPayloadOffset } from './rtpPacket.js';
 
-function packet(ssrc: number, seq: number, ts: number, pt = 111, marker = false, payload = [1, 2, 3]): Buffer {
+function packet(
+  ssrc: number,
+  seq: number,
+  ts: number,
+  pt = 111,
+  marker = false,
+  payload = [1, 2, 3],
+): Buffer {
   const b = Buffer.alloc(12 + payload.length);
   b[0] = 0x80;
   b[1] = (marker ? 0x80 : 0) | pt;

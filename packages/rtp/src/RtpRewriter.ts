@@ -42,7 +42,14 @@ export class RtpRewriter {
    * passes them in, so one buffer can be rewritten and sent for each subscriber in turn (the
    * engine copies on send). No allocation.
    */
-  rewrite(buf: Uint8Array, inSsrc: number, inSeq: number, inTs: number, payloadBytes: number, nowMs: number): void {
+  rewrite(
+    buf: Uint8Array,
+    inSsrc: number,
+    inSeq: number,
+    inTs: number,
+    payloadBytes: number,
+    nowMs: number,
+  ): void {
     if (inSsrc !== this.#sourceSsrc) {
       // New source: continue our numbering after what we last sent, leaving a timestamp gap
       // equal to the wall-clock gap so the receiver's jitter buffer sees real time.

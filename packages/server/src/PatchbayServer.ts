@@ -1,5 +1,10 @@
 import { createSocket } from 'node:dgram';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './config.js';
@@ -69,7 +74,13 @@ export class PatchbayServer {
   }
 
   stats(): ServerStats {
-    const s: ServerStats = { channels: this.#registry.size, participants: 0, publishers: 0, packetsIn: 0, packetsForwarded: 0 };
+    const s: ServerStats = {
+      channels: this.#registry.size,
+      participants: 0,
+      publishers: 0,
+      packetsIn: 0,
+      packetsForwarded: 0,
+    };
     for (const channel of this.#registry.channels()) {
       for (const p of channel.participants()) {
         s.participants++;
@@ -96,9 +107,13 @@ export class PatchbayServer {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/health') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, ...this.stats() }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: true, ...this.stats() }));
     } else if (path === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(statusPage(this.url, this.stats()));
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(statusPage(this.url, this.stats()));
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }

@@ -37,7 +37,8 @@ function envInt(name: string): number | undefined {
   const v = process.env[name];
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new TypeError(`${name} must be a port number, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new TypeError(`${name} must be a port number, got "${v}"`);
   return n;
 }
 

@@ -17,7 +17,13 @@ export interface ProducerStats {
  */
 export class Producer {
   readonly #consumers: Consumer[] = [];
-  readonly stats: ProducerStats = { packetsIn: 0, bytesIn: 0, rtcpIn: 0, malformedIn: 0, packetsForwarded: 0 };
+  readonly stats: ProducerStats = {
+    packetsIn: 0,
+    bytesIn: 0,
+    rtcpIn: 0,
+    malformedIn: 0,
+    packetsForwarded: 0,
+  };
   #closed = false;
 
   /** Bound once, passed to the engine as the packet callback. */

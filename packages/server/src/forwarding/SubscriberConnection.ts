@@ -31,7 +31,10 @@ export class SubscriberConnection {
       return { mid: free.slot.mid };
     }
     if (this.#awaitingAnswer) {
-      throw new ServerError(ErrorCode.INVALID_OPERATION, 'answer the previous subscriber offer before subscribing again');
+      throw new ServerError(
+        ErrorCode.INVALID_OPERATION,
+        'answer the previous subscriber offer before subscribing again',
+      );
     }
     const consumer = new Consumer(this.#egress.addSlot());
     this.#consumers.push(consumer);
@@ -42,7 +45,10 @@ export class SubscriberConnection {
       return { mid: consumer.slot.mid, offer };
     } catch (error) {
       this.#awaitingAnswer = false;
-      throw new ServerError(ErrorCode.NEGOTIATION_FAILED, `could not create an offer: ${(error as Error).message}`);
+      throw new ServerError(
+        ErrorCode.NEGOTIATION_FAILED,
+        `could not create an offer: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -54,7 +60,8 @@ export class SubscriberConnection {
   }
 
   setAnswer(sdp: string): void {
-    if (!this.#awaitingAnswer) throw ServerError.invalidOperation('no subscriber offer is waiting for an answer');
+    if (!this.#awaitingAnswer)
+      throw ServerError.invalidOperation('no subscriber offer is waiting for an answer');
     try {
       this.#egress.setAnswer(sdp);
     } catch (error) {

@@ -1,4 +1,9 @@
-import nodeDataChannel, { Audio, type PeerConnection, RtcpReceivingSession, type Track } from 'node-datachannel';
+import nodeDataChannel, {
+  Audio,
+  type PeerConnection,
+  RtcpReceivingSession,
+  type Track,
+} from 'node-datachannel';
 import type { Logger } from '../logger.js';
 import type {
   EgressEndpoint,
@@ -78,7 +83,9 @@ export class DatachannelEngine implements MediaEngine {
       // Declaring the publisher's SSRC is what makes libdatachannel deliver its packets.
       description.addSSRC(audio.ssrc, CNAME);
       if (audio.audioLevelExtId !== null) {
-        description.parseSdpLine(`a=extmap:${audio.audioLevelExtId} urn:ietf:params:rtp-hdrext:ssrc-audio-level`);
+        description.parseSdpLine(
+          `a=extmap:${audio.audioLevelExtId} urn:ietf:params:rtp-hdrext:ssrc-audio-level`,
+        );
       }
       const track = pc.addTrack(description);
       // Sends receiver reports (and REMB) back to the publisher.
@@ -90,10 +97,13 @@ export class DatachannelEngine implements MediaEngine {
       await waitForGathering(pc);
       const local = pc.localDescription();
       if (!local) throw new SdpError('no local answer');
+      // The endpoint holds the JS track: if it were garbage-collected, node-datachannel would
+      // close the native track and silently drop the publisher's packets.
       return {
         answer: this.#announce(stripSsrcLines(local.sdp)),
+        track,
         close: () => closeQuietly(pc),
-      };
+      } as IngressEndpoint;
     } catch (error) {
       closeQuietly(pc);
       if (error instanceof SdpError) throw error;

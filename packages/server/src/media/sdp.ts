@@ -27,8 +27,11 @@ export function parseAudioOffer(sdp: string): AudioOffer {
   const pt = /^a=rtpmap:(\d{1,3}) opus\/48000(\/2)?\s*$/im.exec(audio)?.[1];
   if (pt === undefined || Number(pt) > 127) throw new SdpError('the offer does not include Opus/48000');
   const ssrc = /^a=ssrc:(\d{1,10}) /m.exec(audio)?.[1];
-  if (ssrc === undefined || Number(ssrc) > 0xffffffff) throw new SdpError('the audio m-line announces no a=ssrc');
-  const ext = /^a=extmap:(\d{1,2})(?:\/\w+)? urn:ietf:params:rtp-hdrext:ssrc-audio-level\s*$/m.exec(audio)?.[1];
+  if (ssrc === undefined || Number(ssrc) > 0xffffffff)
+    throw new SdpError('the audio m-line announces no a=ssrc');
+  const ext = /^a=extmap:(\d{1,2})(?:\/\w+)? urn:ietf:params:rtp-hdrext:ssrc-audio-level\s*$/m.exec(
+    audio,
+  )?.[1];
   return {
     mid,
     opusPayloadType: Number(pt),

@@ -36,14 +36,21 @@ export class Channel {
 
   get(uid: Uid): Participant {
     const p = this.#participants.get(uidKey(uid));
-    if (!p) throw new ServerError(ErrorCode.INVALID_REMOTE_USER, `user ${String(uid)} is not in channel "${this.name}"`);
+    if (!p)
+      throw new ServerError(
+        ErrorCode.INVALID_REMOTE_USER,
+        `user ${String(uid)} is not in channel "${this.name}"`,
+      );
     return p;
   }
 
   /** Adds `participant` and tells the others. Returns who was already here, for the join result. */
   add(participant: Participant): UserInfo[] {
     if (this.#participants.has(participant.key)) {
-      throw new ServerError(ErrorCode.UID_CONFLICT, `uid ${String(participant.uid)} is already in channel "${this.name}"`);
+      throw new ServerError(
+        ErrorCode.UID_CONFLICT,
+        `uid ${String(participant.uid)} is already in channel "${this.name}"`,
+      );
     }
     const present = [...this.#participants.values()].map(info);
     this.#participants.set(participant.key, participant);

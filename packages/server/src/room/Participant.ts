@@ -77,7 +77,10 @@ export class Participant {
 
   async subscribe(target: Participant): Promise<{ mid: string; offer?: string }> {
     if (!target.producer) {
-      throw new ServerError(ErrorCode.REMOTE_USER_IS_NOT_PUBLISHED, `user ${String(target.uid)} publishes no audio`);
+      throw new ServerError(
+        ErrorCode.REMOTE_USER_IS_NOT_PUBLISHED,
+        `user ${String(target.uid)} publishes no audio`,
+      );
     }
     if (!this.#subscriber) {
       const egress = this.#engine.createEgress(`${this.#label}/sub`, {
@@ -89,11 +92,14 @@ export class Participant {
   }
 
   unsubscribe(target: Participant): boolean {
-    return target.producer !== null && this.#subscriber !== null && this.#subscriber.unsubscribe(target.producer);
+    return (
+      target.producer !== null && this.#subscriber !== null && this.#subscriber.unsubscribe(target.producer)
+    );
   }
 
   answer(sdp: string): void {
-    if (!this.#subscriber) throw ServerError.invalidOperation('there is no subscriber connection to answer for');
+    if (!this.#subscriber)
+      throw ServerError.invalidOperation('there is no subscriber connection to answer for');
     this.#subscriber.setAnswer(sdp);
   }
 

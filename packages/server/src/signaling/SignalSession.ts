@@ -110,7 +110,8 @@ export class SignalSession {
     }
     const participant = this.#participant;
     const channel = this.#channel;
-    if (!participant || !channel) throw ServerError.invalidOperation(`"${message.type}" needs a joined channel`);
+    if (!participant || !channel)
+      throw ServerError.invalidOperation(`"${message.type}" needs a joined channel`);
     switch (message.type) {
       case 'publish':
         return { sdp: await participant.publish(message.sdp) };
@@ -124,7 +125,8 @@ export class SignalSession {
       }
       case 'unsubscribe': {
         const target = channel.get(message.uid);
-        if (!participant.unsubscribe(target)) throw ServerError.invalidOperation(`not subscribed to ${String(message.uid)}`);
+        if (!participant.unsubscribe(target))
+          throw ServerError.invalidOperation(`not subscribed to ${String(message.uid)}`);
         return {};
       }
       case 'answer':
@@ -141,9 +143,15 @@ export class SignalSession {
     const participant = this.#participant;
     if (!participant || !this.#channel) return;
     if (message.type === 'publish') {
-      this.#channel.broadcast({ type: 'user-published', uid: participant.uid, mediaType: 'audio' }, participant);
+      this.#channel.broadcast(
+        { type: 'user-published', uid: participant.uid, mediaType: 'audio' },
+        participant,
+      );
     } else if (message.type === 'unpublish') {
-      this.#channel.broadcast({ type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' }, participant);
+      this.#channel.broadcast(
+        { type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' },
+        participant,
+      );
     }
   }
 
@@ -151,7 +159,10 @@ export class SignalSession {
     this.#log.info({ kind, reason }, 'media connection closed');
     const participant = this.#participant;
     if (kind === 'publish' && participant?.unpublish()) {
-      this.#channel?.broadcast({ type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' }, participant);
+      this.#channel?.broadcast(
+        { type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' },
+        participant,
+      );
     }
   }
 

@@ -1,0 +1,326 @@
+import {
+  ErrorCode,
+  type LeaveReason,
+  type ServerNotification,
+  type Uid,
+  uidSchema,
+} from '@patchbay/protocol';
+import { TypedEmitter } from './EventEmitter.js';
+import { SerialQueue, waitForIceGathering } from './negotiation.js';
+import { PatchbayError } from './PatchbayError.js';
+import type { MediaStreamTrackLike, PeerConnectionLike, Platform } from './platform.js';
+import { type RemoteUser, userKey } from './RemoteUser.js';
+import { SignalClient } from './SignalClient.js';
+
+export type ConnectionState = 'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'DISCONNECTING' | 'RECONNECTING';
+
+/** Why the connection ended, as in the Web SDK NG's ConnectionDisconnectedReason. */
+export type DisconnectedReason = 'LEAVE' | 'NETWORK_ERROR' | 'SERVER_ERROR';
+
+export type ChannelSessionEvents<T> = {
+  'user-joined': [user: RemoteUser<T>];
+  'user-left': [user: RemoteUser<T>, reason: LeaveReason];
+  'user-published': [user: RemoteUser<T>, mediaType: 'audio'];
+  'user-unpublished': [user: RemoteUser<T>, mediaType: 'audio'];
+  'connection-state-change': [
+    current: ConnectionState,
+    previous: ConnectionState,
+    reason?: DisconnectedReason,
+  ];
+};
+
+export interface ChannelSessionOptions<T> {
+  /** WebSocket URL of the Patchbay server. */
+  server: string;
+  /** Wraps a received MediaStreamTrack in the SDK's remote track type. */
+  wrapRemoteTrack(user: RemoteUser<T>, track: MediaStreamTrackLike, mid: string): T;
+  /** The wrapped track no longer receives (unsubscribed, unpublished, left). */
+  releaseRemoteTrack(track: T): void;
+  /** Default 10000 ms. */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * The runtime-agnostic core of a client: signaling, channel membership, the publisher
+ * connection (client offers) and the subscriber connection (server offers, one m-line per
+ * subscribed user). The SDKs wrap it in their public API shapes.
+ */
+export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
+  readonly #platform: Platform;
+  readonly #options: ChannelSessionOptions<T>;
+  readonly #ops = new SerialQueue();
+  readonly #users = new Map<string, RemoteUser<T>>();
+  readonly #subscribedMid = new Map<string, string>();
+  #signal: SignalClient | null = null;
+  #state: ConnectionState = 'DISCONNECTED';
+  #uid: Uid | null = null;
+  #channel: string | null = null;
+  #publisher: PeerConnectionLike | null = null;
+  #publishedTrack: MediaStreamTrackLike | null = null;
+  #subscriber: PeerConnectionLike | null = null;
+
+  constructor(platform: Platform, options: ChannelSessionOptions<T>) {
+    super();
+    this.#platform = platform;
+    this.#options = options;
+  }
+
+  get connectionState(): ConnectionState {
+    return this.#state;
+  }
+  get uid(): Uid | null {
+    return this.#uid;
+  }
+  get channelName(): string | null {
+    return this.#channel;
+  }
+  get remoteUsers(): RemoteUser<T>[] {
+    return [...this.#users.values()];
+  }
+  get publisherConnection(): PeerConnectionLike | null {
+    return this.#publisher;
+  }
+  get subscriberConnection(): PeerConnectionLike | null {
+    return this.#subscriber;
+  }
+  get isPublishing(): boolean {
+    return this.#publishedTrack !== null;
+  }
+
+  #setState(next: ConnectionState, reason?: DisconnectedReason): void {
+    const previous = this.#state;
+    if (previous === next) return;
+    this.#state = next;
+    if (reason) this.emit('connection-state-change', next, previous, reason);
+    else this.emit('connection-state-change', next, previous);
+  }
+
+  async join(appId: string, channel: string, token: string | null, uid: Uid | null): Promise<Uid> {
+    if (this.#state !== 'DISCONNECTED') {
+      throw PatchbayError.invalidOperation(`join() called while ${this.#state}; call leave() first`);
+    }
+    if (typeof appId !== 'string' || appId.length === 0)
+      throw PatchbayError.invalidParams('appId must be a non-empty string');
+    if (typeof channel !== 'string' || !/^[\w!#$%&()+\-:;<=.>?@[\]^{|}~, ]{1,64}$/u.test(channel)) {
+      throw PatchbayError.invalidParams(
+        'channel must be 1-64 characters: letters, digits, space and !#$%&()+-:;<=.>?@[]^_{|}~,',
+      );
+    }
+    if (token !== null && token !== undefined && typeof token !== 'string') {
+      throw PatchbayError.invalidParams('token must be a string or null');
+    }
+    const wanted = uid === undefined || uid === 0 ? null : uid;
+    if (wanted !== null && !uidSchema.safeParse(wanted).success) {
+      throw PatchbayError.invalidParams('uid must be a uint32 number, a 1-255 character string, or null');
+    }
+    this.#setState('CONNECTING');
+    try {
+      const signal = await SignalClient.connect(
+        this.#platform,
+        this.#options.server,
+        {
+          onNotification: (m) => this.#onNotification(m),
+          onDisconnected: () => this.#teardown('NETWORK_ERROR'),
+        },
+        this.#options.requestTimeoutMs,
+      );
+      this.#signal = signal;
+      if ((this.#state as ConnectionState) !== 'CONNECTING') {
+        signal.close();
+        throw new PatchbayError(ErrorCode.OPERATION_ABORTED, 'leave() was called while joining');
+      }
+      const result = await signal.request('join', { appId, channel, token: token ?? null, uid: wanted });
+      this.#uid = result.uid;
+      this.#channel = result.channel;
+      for (const info of result.users) this.#addUser(info.uid, info.hasAudio);
+      this.#setState('CONNECTED');
+      // Users (and their tracks) already present are announced like newcomers.
+      for (const user of this.#users.values()) {
+        this.emit('user-joined', user);
+        if (user.hasAudio) this.emit('user-published', user, 'audio');
+      }
+      return result.uid;
+    } catch (error) {
+      this.#teardown();
+      throw error;
+    }
+  }
+
+  async leave(): Promise<void> {
+    if (this.#state === 'DISCONNECTED') return;
+    this.#setState('DISCONNECTING');
+    const signal = this.#signal;
+    if (signal?.open) {
+      try {
+        await signal.request('leave', {});
+      } catch {
+        // the server drops us on close anyway
+      }
+    }
+    this.#teardown('LEAVE');
+  }
+
+  #teardown(reason?: DisconnectedReason): void {
+    this.#signal?.close();
+    this.#signal = null;
+    this.#publisher?.close();
+    this.#publisher = null;
+    this.#publishedTrack = null;
+    this.#subscriber?.close();
+    this.#subscriber = null;
+    for (const user of this.#users.values()) this.#releaseTrack(user);
+    this.#users.clear();
+    this.#subscribedMid.clear();
+    this.#uid = null;
+    this.#channel = null;
+    this.#setState('DISCONNECTED', reason);
+  }
+
+  #requireConnected(what: string): SignalClient {
+    if (this.#state !== 'CONNECTED' || !this.#signal) {
+      throw PatchbayError.invalidOperation(`${what} needs a joined channel; call join() first`);
+    }
+    return this.#signal;
+  }
+
+  /** Publishes one audio track (the SDKs mix several into one before calling this). */
+  publishTrack(track: MediaStreamTrackLike): Promise<void> {
+    const signal = this.#requireConnected('publish()');
+    return this.#ops.run(async () => {
+      if (this.#publisher) {
+        await this.#publisher.getTransceivers()[0]?.sender.replaceTrack(track);
+        this.#publishedTrack = track;
+        return;
+      }
+      const pc = this.#platform.createPeerConnection();
+      this.#publisher = pc;
+      try {
+        pc.addTransceiver(track, { direction: 'sendonly' });
+        await pc.setLocalDescription(await pc.createOffer());
+        await waitForIceGathering(pc);
+        const { sdp } = await signal.request('publish', { sdp: pc.localDescription?.sdp ?? '' });
+        await pc.setRemoteDescription({ type: 'answer', sdp });
+        this.#publishedTrack = track;
+      } catch (error) {
+        pc.close();
+        if (this.#publisher === pc) this.#publisher = null;
+        throw error;
+      }
+    });
+  }
+
+  unpublishTrack(): Promise<void> {
+    const signal = this.#requireConnected('unpublish()');
+    return this.#ops.run(async () => {
+      const pc = this.#publisher;
+      if (!pc) return;
+      this.#publisher = null;
+      this.#publishedTrack = null;
+      pc.close();
+      await signal.request('unpublish', {});
+    });
+  }
+
+  #resolveUser(userOrUid: RemoteUser<T> | Uid): RemoteUser<T> {
+    const uid = typeof userOrUid === 'object' && userOrUid !== null ? userOrUid.uid : userOrUid;
+    const user = this.#users.get(userKey(uid as Uid));
+    if (!user)
+      throw new PatchbayError(ErrorCode.INVALID_REMOTE_USER, `user ${String(uid)} is not in the channel`);
+    return user;
+  }
+
+  /** Subscribes to a user's audio and returns the SDK's wrapped remote track. */
+  subscribe(userOrUid: RemoteUser<T> | Uid): Promise<T> {
+    const signal = this.#requireConnected('subscribe()');
+    const user = this.#resolveUser(userOrUid);
+    if (!user.hasAudio) {
+      return Promise.reject(
+        new PatchbayError(
+          ErrorCode.REMOTE_USER_IS_NOT_PUBLISHED,
+          `user ${String(user.uid)} publishes no audio`,
+        ),
+      );
+    }
+    return this.#ops.run(async () => {
+      if (user.audioTrack !== undefined) return user.audioTrack;
+      const result = await signal.request('subscribe', { uid: user.uid });
+      let pc = this.#subscriber;
+      if (result.offer) {
+        pc ??= this.#subscriber = this.#platform.createPeerConnection();
+        await pc.setRemoteDescription({ type: 'offer', sdp: result.offer });
+        await pc.setLocalDescription(await pc.createAnswer());
+        await waitForIceGathering(pc);
+        await signal.request('answer', { sdp: pc.localDescription?.sdp ?? '' });
+      }
+      const transceiver = pc?.getTransceivers().find((t) => t.mid === result.mid);
+      if (!transceiver)
+        throw new PatchbayError(ErrorCode.NEGOTIATION_FAILED, `no receiver for m-line ${result.mid}`);
+      this.#subscribedMid.set(userKey(user.uid), result.mid);
+      const track = this.#options.wrapRemoteTrack(user, transceiver.receiver.track, result.mid);
+      user.audioTrack = track;
+      return track;
+    });
+  }
+
+  unsubscribe(userOrUid: RemoteUser<T> | Uid): Promise<void> {
+    const signal = this.#requireConnected('unsubscribe()');
+    const user = this.#resolveUser(userOrUid);
+    return this.#ops.run(async () => {
+      if (user.audioTrack === undefined) return;
+      this.#releaseTrack(user);
+      await signal.request('unsubscribe', { uid: user.uid });
+    });
+  }
+
+  #releaseTrack(user: RemoteUser<T>): void {
+    this.#subscribedMid.delete(userKey(user.uid));
+    const track = user.audioTrack;
+    if (track === undefined) return;
+    user.audioTrack = undefined;
+    this.#options.releaseRemoteTrack(track);
+  }
+
+  #addUser(uid: Uid, hasAudio: boolean): RemoteUser<T> {
+    const user: RemoteUser<T> = { uid, hasAudio, hasVideo: false };
+    this.#users.set(userKey(uid), user);
+    return user;
+  }
+
+  #onNotification(message: ServerNotification): void {
+    switch (message.type) {
+      case 'user-joined': {
+        if (this.#users.has(userKey(message.user.uid))) return;
+        const user = this.#addUser(message.user.uid, message.user.hasAudio);
+        this.emit('user-joined', user);
+        if (user.hasAudio) this.emit('user-published', user, 'audio');
+        return;
+      }
+      case 'user-left': {
+        const user = this.#users.get(userKey(message.uid));
+        if (!user) return;
+        this.#users.delete(userKey(message.uid));
+        this.#releaseTrack(user);
+        this.emit('user-left', user, message.reason);
+        return;
+      }
+      case 'user-published': {
+        const user = this.#users.get(userKey(message.uid));
+        if (!user || user.hasAudio) return;
+        user.hasAudio = true;
+        this.emit('user-published', user, 'audio');
+        return;
+      }
+      case 'user-unpublished': {
+        const user = this.#users.get(userKey(message.uid));
+        if (!user || !user.hasAudio) return;
+        user.hasAudio = false;
+        this.#releaseTrack(user);
+        this.emit('user-unpublished', user, 'audio');
+        return;
+      }
+      case 'bye':
+        this.#teardown('SERVER_ERROR');
+        return;
+    }
+  }
+}

@@ -1,0 +1,20 @@
+export {
+  ChannelSession,
+  type ChannelSessionEvents,
+  type ChannelSessionOptions,
+  type ConnectionState,
+  type DisconnectedReason,
+} from './ChannelSession.js';
+export { type EventMap, TypedEmitter } from './EventEmitter.js';
+export { SerialQueue, waitForIceGathering } from './negotiation.js';
+export { PatchbayError } from './PatchbayError.js';
+export type {
+  MediaStreamTrackLike,
+  PeerConnectionLike,
+  Platform,
+  SessionDescriptionLike,
+  TransceiverLike,
+  WebSocketLike,
+} from './platform.js';
+export { type RemoteUser, userKey } from './RemoteUser.js';
+export { SignalClient, type SignalClientHandlers } from './SignalClient.js';
