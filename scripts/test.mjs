@@ -121,6 +121,8 @@ async function main() {
     '--test',
     '--enable-source-maps',
     '--test-concurrency=1',
+    // libwebrtc keeps native threads alive after the last client closes; end each file when its tests are done.
+    '--test-force-exit',
     '--test-timeout=180000',
     ...files,
   ]);

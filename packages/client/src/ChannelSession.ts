@@ -216,8 +216,12 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       if (!pc) return;
       this.#publisher = null;
       this.#publishedTrack = null;
-      pc.close();
-      await signal.request('unpublish', {});
+      // Tell the server first: closing the connection first would make it see a failed publisher.
+      try {
+        await signal.request('unpublish', {});
+      } finally {
+        pc.close();
+      }
     });
   }
 
@@ -248,9 +252,12 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       if (result.offer) {
         pc ??= this.#subscriber = this.#platform.createPeerConnection();
         await pc.setRemoteDescription({ type: 'offer', sdp: result.offer });
-        await pc.setLocalDescription(await pc.createAnswer());
-        await waitForIceGathering(pc);
-        await signal.request('answer', { sdp: pc.localDescription?.sdp ?? '' });
+        const answer = await pc.createAnswer();
+        // The server must hold our DTLS fingerprint before our handshake can reach it, so the
+        // answer goes out before setLocalDescription starts ICE/DTLS. It needs no candidates:
+        // the server learns our address from our connectivity checks.
+        await signal.request('answer', { sdp: answer.sdp ?? '' });
+        await pc.setLocalDescription(answer);
       }
       const transceiver = pc?.getTransceivers().find((t) => t.mid === result.mid);
       if (!transceiver)

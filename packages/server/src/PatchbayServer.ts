@@ -13,6 +13,7 @@ import { DatachannelEngine } from './media/DatachannelEngine.js';
 import type { MediaEngine } from './media/MediaEngine.js';
 import { ChannelRegistry } from './room/ChannelRegistry.js';
 import { SignalSession } from './signaling/SignalSession.js';
+import { serveStatic } from './staticFiles.js';
 import { statusPage } from './statusPage.js';
 
 /** Counters for health checks and tests. */
@@ -117,6 +118,13 @@ export class PatchbayServer {
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
+  }
+
+  #serveRoute(path: string, res: ServerResponse, head: boolean): boolean {
+    for (const [prefix, dir] of Object.entries(this.options.staticRoutes)) {
+      if (path.startsWith(prefix) && serveStatic(dir, path.slice(prefix.length), res, head)) return true;
+    }
+    return false;
   }
 
   /** Tells every participant, closes every socket and connection. Idempotent. */

@@ -16,6 +16,8 @@ export interface ServerOptions {
   maxMessageBytes: number;
   /** pino level for the server's logs. Default "info" (env PATCHBAY_LOG_LEVEL). */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Extra static files: URL prefix (e.g. "/sdk/") -> directory. The CLI serves the browser SDK and demo this way. Default none. */
+  staticRoutes: Record<string, string>;
   /** Interval of RTCP sender reports on each forwarded stream, ms. Default 1000. */
   senderReportIntervalMs: number;
 }
@@ -31,6 +33,7 @@ const DEFAULTS: ServerOptions = {
   maxMessageBytes: MAX_MESSAGE_BYTES,
   logLevel: 'info',
   senderReportIntervalMs: 1000,
+  staticRoutes: {},
 };
 
 function envInt(name: string): number | undefined {

@@ -1,5 +1,6 @@
 import nodeDataChannel, {
   Audio,
+  IceUdpMuxListener,
   type PeerConnection,
   RtcpReceivingSession,
   type Track,
@@ -51,10 +52,22 @@ export class DatachannelEngine implements MediaEngine {
   readonly #options: DatachannelEngineOptions;
   readonly #log: Logger;
   #closed = false;
+  /**
+   * Holds the shared UDP socket open for the engine's lifetime. Without it libjuice tears the
+   * mux down when the last connection closes, and a connection created during that teardown fails.
+   */
+  readonly #mux: IceUdpMuxListener;
 
   constructor(options: DatachannelEngineOptions) {
     this.#options = options;
     this.#log = options.logger;
+    const rtcLog = process.env.PATCHBAY_RTC_LOG;
+    if (rtcLog) {
+      // libdatachannel's own log, for debugging ICE/DTLS (Verbose, Debug, Info, Warning, Error).
+      nodeDataChannel.initLogger(rtcLog as 'Debug', (level, message) => this.#log.info({ level }, message));
+    }
+    this.#mux = new IceUdpMuxListener(options.port, options.bind);
+    this.#mux.onUnhandledStunRequest(() => undefined);
   }
 
   #peer(label: string): PeerConnection {
@@ -147,7 +160,9 @@ export class DatachannelEngine implements MediaEngine {
   }
 
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
+    this.#mux.stop();
   }
 }
 

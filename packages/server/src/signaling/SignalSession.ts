@@ -75,7 +75,7 @@ export class SignalSession {
     try {
       const data = await this.#handle(message);
       this.#send({ type: 'result', id: message.id, data });
-      this.#after(message);
+      this.#after(message, data);
     } catch (error) {
       if (error instanceof ServerError) {
         this.#sendError(message.id, error.code, error.message);
@@ -116,8 +116,8 @@ export class SignalSession {
       case 'publish':
         return { sdp: await participant.publish(message.sdp) };
       case 'unpublish':
-        if (!participant.unpublish()) throw ServerError.invalidOperation('not publishing');
-        return {};
+        // Idempotent: the publisher's connection may already have closed on its own.
+        return { wasPublishing: participant.unpublish() };
       case 'subscribe': {
         const target = channel.get(message.uid);
         if (target === participant) throw ServerError.invalidOperation('cannot subscribe to yourself');
@@ -139,7 +139,7 @@ export class SignalSession {
   }
 
   /** Notifications a request causes, sent after its reply. */
-  #after(message: ClientMessage): void {
+  #after(message: ClientMessage, data: Record<string, unknown>): void {
     const participant = this.#participant;
     if (!participant || !this.#channel) return;
     if (message.type === 'publish') {
@@ -147,7 +147,7 @@ export class SignalSession {
         { type: 'user-published', uid: participant.uid, mediaType: 'audio' },
         participant,
       );
-    } else if (message.type === 'unpublish') {
+    } else if (message.type === 'unpublish' && data.wasPublishing) {
       this.#channel.broadcast(
         { type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' },
         participant,

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { pushCommand } from './commands/push.js';
+import { recordCommand } from './commands/record.js';
+import { LOG_LEVELS, serveCommand } from './commands/serve.js';
+import { EXIT_USAGE, reportError } from './errors.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('use a port number 0..65535.');
+  return n;
+}
+
+function uid(value: string): number | string {
+  if (/^\d+$/.test(value)) {
+    const n = Number(value);
+    if (n > 0xffffffff) throw new InvalidArgumentError('a numeric uid must be at most 4294967295.');
+    return n;
+  }
+  if (value.length < 1 || value.length > 255) throw new InvalidArgumentError('use 1-255 characters.');
+  return value;
+}
+
+function positiveSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('use a positive number of seconds.');
+  return n;
+}
+
+function oneOf<T extends number>(allowed: readonly T[]): (value: string) => T {
+  return (value) => {
+    const n = Number(value) as T;
+    if (!allowed.includes(n)) throw new InvalidArgumentError(`use ${allowed.join(', ')}.`);
+    return n;
+  };
+}
+const rate = oneOf([8000, 16000, 32000, 44100, 48000]);
+const channelCount = oneOf<1 | 2>([1, 2]);
+
+const SERVER_HELP = 'WebSocket URL of the server (default: $PATCHBAY_SERVER, else ws://127.0.0.1:7080)';
+
+/** The exit code the command's action decided; bin exits with it once the action is done. */
+let exitCode = 0;
+
+const program = new Command('patchbay')
+  .description('Patchbay real-time voice: run a server, push audio into a channel, record a channel')
+  .version(version)
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'patchbay: ')) });
+
+program
+  .command('serve')
+  .description('run a Patchbay server (signaling + SFU) in testing mode')
+  .option(
+    '--host <address>',
+    'address for HTTP and WebSocket signaling (default: $PATCHBAY_HOST, else 127.0.0.1)',
+  )
+  .option(
+    '--port <port>',
+    'TCP port for HTTP and WebSocket, 0 for a free one (default: $PATCHBAY_PORT, else 7080)',
+    port,
+  )
+  .option(
+    '--rtc-port <port>',
+    'UDP port carrying all media, 0 for a free one (default: $PATCHBAY_RTC_PORT, else the same number as --port)',
+    port,
+  )
+  .option(
+    '--rtc-bind <address>',
+    'address the media socket binds to (default: $PATCHBAY_RTC_BIND, else --host)',
+  )
+  .option(
+    '--announced-ip <address>',
+    'address announced to clients for media (default: $PATCHBAY_ANNOUNCED_IP, else --rtc-bind; 127.0.0.1 if that is 0.0.0.0 or ::)',
+  )
+  .addOption(
+    new Option(
+      '--log-level <level>',
+      'log level of the JSON logs on stderr (default: $PATCHBAY_LOG_LEVEL, else info)',
+    ).choices(LOG_LEVELS),
+  )
+  .action(async (opts) => {
+    exitCode = await serveCommand(opts);
+  });
+
+program
+  .command('push')
+  .description(
+    'join a channel and publish a WAV file (or raw PCM from stdin) in real time; ' +
+      'the audio starts 0.3 s after the media connection is up, so listeners hear it from the start',
+  )
+  .argument(
+    '<file>',
+    'WAV file: 16-bit PCM, mono or stereo, 8000/16000/32000/44100/48000 Hz; "-" reads raw PCM from stdin',
+  )
+  .requiredOption('--channel <name>', 'channel to join (required)')
+  .option('--server <url>', SERVER_HELP)
+  .option('--app-id <id>', 'app id to join with', 'patchbay-dev')
+  .option('--token <token>', 'token to join with (default: none, sent as null)')
+  .option(
+    '--uid <uid>',
+    'user id: a number if all digits, else a string (default: assigned by the server)',
+    uid,
+  )
+  .option('--loop', 'repeat the file until Ctrl-C (default: false)')
+  .option(
+    '--rate <hz>',
+    'sample rate of raw PCM from stdin: 8000, 16000, 32000, 44100 or 48000 (default: 48000)',
+    rate,
+  )
+  .option('--channels <n>', 'channels of raw PCM from stdin, 1 or 2 (interleaved) (default: 1)', channelCount)
+  .addHelpText(
+    'after',
+    '\nRaw PCM on stdin is signed 16-bit little-endian, e.g.\n  sox in.mp3 -t raw -r 48000 -c 1 -b 16 -e signed - | patchbay push - --channel demo',
+  )
+  .action(async (input: string, opts) => {
+    exitCode = await pushCommand({ input, ...opts });
+  });
+
+program
+  .command('record')
+  .description('join a channel, subscribe to everyone, and record the mix to a 48 kHz 16-bit WAV file')
+  .argument('<out.wav>', 'WAV file to write')
+  .requiredOption('--channel <name>', 'channel to join (required)')
+  .requiredOption(
+    '--duration <seconds>',
+    'seconds to record, counted from joining (required)',
+    positiveSeconds,
+  )
+  .option('--server <url>', SERVER_HELP)
+  .option('--app-id <id>', 'app id to join with', 'patchbay-dev')
+  .option('--token <token>', 'token to join with (default: none, sent as null)')
+  .option(
+    '--uid <uid>',
+    'user id: a number if all digits, else a string (default: assigned by the server)',
+    uid,
+  )
+  .option('--channels <n>', 'channels of the recording, 1 or 2', channelCount, 1)
+  .action(async (output: string, opts) => {
+    exitCode = await recordCommand({ output, ...opts });
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and --version exit 0; a usage error was already printed by commander.
+    exitCode = error.exitCode === 0 ? 0 : EXIT_USAGE;
+  } else {
+    exitCode = reportError(error);
+  }
+}
+// The Node SDK (wrtc) keeps the event loop alive: always exit explicitly.
+process.exit(exitCode);

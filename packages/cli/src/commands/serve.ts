@@ -1,0 +1,69 @@
+import {
+  createServer,
+  type PatchbayServer,
+  resolveServerOptions,
+  type ServerOptions,
+} from '@patchbay/server';
+import { CliError, EXIT_USAGE } from '../errors.js';
+
+/** What `patchbay serve` passes on to createServer(); anything left out comes from env or defaults. */
+export type ServeOptions = Partial<
+  Pick<ServerOptions, 'host' | 'port' | 'rtcPort' | 'rtcBind' | 'announcedIp' | 'logLevel'>
+>;
+
+export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** The two lines `patchbay serve` prints once listening (the first is parsed by scripts and tests). */
+export function describeServer(server: PatchbayServer): string {
+  const { rtcBind, announcedIp } = server.options;
+  return (
+    `Patchbay listening on ${server.httpUrl} (signaling ${server.url}, ` +
+    `media udp ${rtcBind}:${server.rtcPort} announced as ${announcedIp})\n` +
+    'Testing mode: any app id is accepted and tokens are not checked (pass null); ' +
+    'for development only, do not expose this server to untrusted networks.\n'
+  );
+}
+
+/** Starts a server (options map 1:1 to createServer's) and prints where it listens. */
+export async function serve(options: ServeOptions = {}): Promise<PatchbayServer> {
+  // Bad PATCHBAY_* values are a usage error, not a crash.
+  let logLevel: string;
+  try {
+    logLevel = resolveServerOptions(options).logLevel;
+  } catch (error) {
+    throw error instanceof TypeError ? new CliError(error.message, EXIT_USAGE) : error;
+  }
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new CliError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`, EXIT_USAGE);
+  }
+  const server = await createServer(options);
+  process.stdout.write(describeServer(server));
+  return server;
+}
+
+/** `patchbay serve`: runs until SIGINT or SIGTERM, then closes the server. Returns the exit code. */
+export async function serveCommand(options: ServeOptions): Promise<number> {
+  // Listen for signals before starting, so one that comes during start-up still closes cleanly.
+  let onSignal: () => void = () => undefined;
+  const stopRequested = new Promise<void>((resolve) => {
+    onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // A second signal while closing ends the process at once.
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve();
+    };
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const server = await serve(options);
+    await stopRequested;
+    await server.close();
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

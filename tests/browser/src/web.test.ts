@@ -1,0 +1,331 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  createClient,
+  estimateFrequency,
+  findActiveRegion,
+  generateTone,
+  type NodeClient,
+  rms,
+} from '@patchbay/node';
+import type { PatchbayServer } from '@patchbay/server';
+import type { Page } from 'playwright-core';
+import {
+  type Browser,
+  FrameRecorder,
+  launchBrowser,
+  openPage,
+  sleep,
+  startServer,
+  waitFor,
+} from './support.js';
+
+/** Runs window.T[method](...args) in the page. */
+function call<R>(page: Page, method: string, ...args: unknown[]): Promise<R> {
+  return page.evaluate(
+    ([m, a]) =>
+      (globalThis as unknown as { T: Record<string, (...x: unknown[]) => unknown> }).T[m as string](
+        ...(a as unknown[]),
+      ),
+    [method, args] as const,
+  ) as Promise<R>;
+}
+
+/** Runs `body` (source of an async function taking the page's Patchbay object and `arg`) in the page. */
+function run<R>(page: Page, body: string, arg?: unknown): Promise<R> {
+  return page.evaluate(
+    ([source, a]) => {
+      const fn = new Function('P', 'T', 'arg', `return (${source})(P, T, arg);`);
+      const g = globalThis as unknown as { Patchbay: unknown; T: unknown };
+      return fn(g.Patchbay, g.T, a) as unknown;
+    },
+    [body, arg] as const,
+  ) as Promise<R>;
+}
+
+describe('browser SDK (@patchbay/web) in Chromium', () => {
+  let server: PatchbayServer;
+  let browser: Browser;
+  const nodeClients: NodeClient[] = [];
+
+  function nodeClient(): NodeClient {
+    const c = createClient({ server: server.url });
+    nodeClients.push(c);
+    return c;
+  }
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    for (const c of nodeClients) await c.leave().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('a page publishes an 880 Hz OscillatorNode via createCustomAudioTrack; a Node subscriber hears 880 Hz', async () => {
+    const page = await openPage(browser, server);
+    const listener = nodeClient();
+    const recorder = new FrameRecorder();
+    let detectedAt = 0;
+    listener.on('user-published', (user) => {
+      void listener.subscribe(user, 'audio').then((track) =>
+        track.onAudioFrame((frame) => {
+          recorder.push(frame);
+          if (!detectedAt) {
+            let sum = 0;
+            for (const s of frame.samples) sum += s * s;
+            if (Math.sqrt(sum / frame.samples.length) / 32768 > 0.05) detectedAt = Date.now();
+          }
+        }),
+      );
+    });
+    await listener.join('test-app', 'web-a', null, 'node-listener');
+
+    const joined = await call<{ uid: unknown; type: string }>(page, 'join', 'web-a', 4242);
+    assert.deepEqual(joined, { uid: 4242, type: 'number' });
+    const published = await call<{ isPromise: boolean }>(page, 'publishTone', 880, { on: false });
+    assert.equal(published.isPromise, false, 'createCustomAudioTrack is synchronous');
+    await waitFor(() => listener.remoteUsers.some((u) => u.audioTrack), 10000, 'subscription');
+    await sleep(1000);
+    const startedAt = await call<number>(page, 'toneOn', 0.5);
+    await waitFor(() => detectedAt > 0, 10000, 'the tone at the Node listener');
+    console.log(`browser -> Node latency (tone onset): ${detectedAt - startedAt} ms`);
+    await sleep(1500);
+
+    const samples = recorder.samples;
+    const region = findActiveRegion(samples, 48000, 1);
+    assert.ok(region, 'the listener heard something');
+    const f = estimateFrequency(samples, 48000, 1);
+    assert.ok(Math.abs(f - 880) / 880 < 0.01, `heard ${f.toFixed(1)} Hz, expected 880 Hz within 1%`);
+    await page.close();
+    await listener.leave();
+  });
+
+  test("a Node publisher's 660 Hz is heard by the page's remote track (setAudioFrameCallback)", async () => {
+    const page = await openPage(browser, server);
+    const talker = nodeClient();
+    talker.setExternalAudioSource(true, 48000, 1);
+    await talker.join('test-app', 'web-b', null, 'node-talker');
+    await call(page, 'join', 'web-b', 'page-b');
+    const sub = await call<{ hasTrack: boolean; userId: unknown }>(
+      page,
+      'subscribeAndRecord',
+      'node-talker',
+      1024,
+    );
+    assert.deepEqual(sub, { hasTrack: true, userId: 'node-talker' }, 'subscribe() fills user.audioTrack');
+    await sleep(1000);
+    const pushedAt = Date.now();
+    await talker.pushExternalAudioFrame(generateTone(660, 48000, 1, 3));
+    await sleep(2000);
+    const result = await call<{ frequency: number; onsetAt: number; sampleRate: number; rms: number }>(
+      page,
+      'analyse',
+      'node-talker',
+    );
+    assert.ok(result.onsetAt > 0, 'the page heard the tone');
+    console.log(
+      `Node -> browser latency (tone onset): ${result.onsetAt - pushedAt} ms`,
+      JSON.stringify(result),
+    );
+    assert.ok(
+      Math.abs(result.frequency - 660) / 660 < 0.01,
+      `page heard ${result.frequency.toFixed(1)} Hz (rms ${result.rms.toFixed(3)}), expected 660 Hz within 1%`,
+    );
+    await page.close();
+    await talker.leave();
+  });
+
+  test('misuse rejects with PatchbayError codes (INVALID_OPERATION, REMOTE_USER_IS_NOT_PUBLISHED, ...)', async () => {
+    const page = await openPage(browser, server);
+    const silent = nodeClient();
+    await silent.join('test-app', 'web-c', null, 'node-silent');
+    const codes = await run<Record<string, unknown>>(
+      page,
+      `async (P, T) => {
+        const code = async (f) => {
+          try {
+            await f();
+            return 'resolved';
+          } catch (e) {
+            return e.name + ':' + e.code;
+          }
+        };
+        const out = {};
+        out.badMode = await code(() => P.createClient({ mode: 'broadcast', codec: 'vp8' }));
+        out.badCodec = await code(() => P.createClient({ mode: 'rtc', codec: 'mpeg2' }));
+        const constructed = new P.createClient({ mode: 'live', codec: 'h264' });
+        out.newCreateClient = constructed.mode + '/' + constructed.codec + '/' + constructed.connectionState;
+        const defaults = P.createClient();
+        out.defaults = defaults.mode + '/' + defaults.codec;
+        out.camera = await code(() => P.createCameraVideoTrack());
+        out.customVideo = await code(() => P.createCustomVideoTrack({}));
+        out.customAudioBad = await code(() => P.createCustomAudioTrack({ mediaStreamTrack: null }));
+        const client = P.createClient({ mode: 'rtc', codec: 'vp8' });
+        const local = P.createCustomAudioTrack({ mediaStreamTrack: T.makeTone(440).track });
+        out.publishBeforeJoin = await code(() => client.publish(local));
+        out.subscribeBeforeJoin = await code(() => client.subscribe('node-silent', 'audio'));
+        out.uid = await client.join('test-app', 'web-c', null, 'page-c');
+        out.uidType = typeof out.uid;
+        out.doubleJoin = await code(() => client.join('test-app', 'web-c', null, 'page-c2'));
+        const user = client.remoteUsers.find((u) => u.uid === 'node-silent');
+        out.sawUser = !!user && user.hasAudio === false;
+        out.notPublished = await code(() => client.subscribe(user, 'audio'));
+        out.noSuchUser = await code(() => client.subscribe('nobody', 'audio'));
+        out.video = await code(() => client.subscribe(user, 'video'));
+        out.roleNumber = await code(() => client.setClientRole('audience', P.AudienceLatencyLevelType.AUDIENCE_LEVEL_LOW_LATENCY));
+        out.badRole = await code(() => client.setClientRole('king'));
+        out.badVolume = await code(() => local.setVolume(1001));
+        out.isError = await client.publish({}).catch((e) => e instanceof Error && e instanceof P.PatchbayError);
+        await client.leave();
+        out.afterLeave = client.connectionState + '/' + client.uid + '/' + client.localTracks.length;
+        local.close();
+        out.publishClosed = await code(async () => {
+          await client.join('test-app', 'web-c', null, 'page-c3');
+          try {
+            await client.publish(local);
+          } finally {
+            await client.leave();
+          }
+        });
+        return out;
+      }`,
+    );
+    assert.deepEqual(codes, {
+      badMode: 'PatchbayError:INVALID_PARAMS',
+      badCodec: 'PatchbayError:INVALID_PARAMS',
+      newCreateClient: 'live/h264/DISCONNECTED',
+      defaults: 'rtc/vp8',
+      camera: 'PatchbayError:NOT_SUPPORTED',
+      customVideo: 'PatchbayError:NOT_SUPPORTED',
+      customAudioBad: 'PatchbayError:INVALID_PARAMS',
+      publishBeforeJoin: 'PatchbayError:INVALID_OPERATION',
+      subscribeBeforeJoin: 'PatchbayError:INVALID_OPERATION',
+      uid: 'page-c',
+      uidType: 'string',
+      doubleJoin: 'PatchbayError:INVALID_OPERATION',
+      sawUser: true,
+      notPublished: 'PatchbayError:REMOTE_USER_IS_NOT_PUBLISHED',
+      noSuchUser: 'PatchbayError:INVALID_REMOTE_USER',
+      video: 'PatchbayError:NOT_SUPPORTED',
+      roleNumber: 'resolved',
+      badRole: 'PatchbayError:INVALID_PARAMS',
+      badVolume: 'PatchbayError:INVALID_PARAMS',
+      isError: true,
+      afterLeave: 'DISCONNECTED/null/0',
+      publishClosed: 'PatchbayError:INVALID_LOCAL_TRACK',
+    });
+    await page.close();
+    await silent.leave();
+  });
+
+  test('two pages hear each other', async () => {
+    const pageA = await openPage(browser, server);
+    const pageB = await openPage(browser, server);
+    await call(pageA, 'join', 'web-d', 'page-a');
+    await call(pageB, 'join', 'web-d', 'page-b');
+    await call(pageA, 'publishTone', 440);
+    await call(pageB, 'publishTone', 550);
+    await call(pageA, 'subscribeAndRecord', 'page-b', 1024);
+    await call(pageB, 'subscribeAndRecord', 'page-a', 1024);
+    await sleep(2500);
+    type Analysis = { frequency: number; rms: number };
+    const heardByA = await call<Analysis>(pageA, 'analyse', 'page-b');
+    const heardByB = await call<Analysis>(pageB, 'analyse', 'page-a');
+    assert.ok(
+      Math.abs(heardByA.frequency - 550) / 550 < 0.01,
+      `page A heard ${heardByA.frequency.toFixed(1)} Hz, expected 550`,
+    );
+    assert.ok(
+      Math.abs(heardByB.frequency - 440) / 440 < 0.01,
+      `page B heard ${heardByB.frequency.toFixed(1)} Hz, expected 440`,
+    );
+    await pageA.close();
+    await pageB.close();
+  });
+
+  test('setMuted(true) and setVolume(0) silence what a Node listener hears; setVolume(50) halves it', async () => {
+    const page = await openPage(browser, server);
+    const listener = nodeClient();
+    const recorder = new FrameRecorder();
+    listener.on('user-published', (user) => {
+      void listener.subscribe(user, 'audio').then((track) => track.onAudioFrame(recorder.push));
+    });
+    await listener.join('test-app', 'web-e', null, 'node-listener-e');
+    await call(page, 'join', 'web-e', 'page-e');
+    await call(page, 'publishTone', 880);
+    await waitFor(() => listener.remoteUsers.some((u) => u.audioTrack), 10000, 'subscription');
+    await sleep(800);
+
+    /** RMS of what the listener hears over the next `ms`, after `settleMs` for the change to arrive. */
+    const level = async (ms = 700, settleMs = 500): Promise<number> => {
+      await sleep(settleMs);
+      recorder.clear();
+      await sleep(ms);
+      return rms(recorder.samples);
+    };
+    const setLocal = (body: string) => run(page, `async (P, T) => { ${body} }`);
+
+    const loud = await level();
+    assert.ok(loud > 0.2, `the tone is heard before muting (rms ${loud.toFixed(3)})`);
+    await setLocal('await T.state.local.setMuted(true);');
+    const muted = await level();
+    assert.ok(muted < 0.01, `muted: rms ${muted.toFixed(4)}`);
+    await setLocal('await T.state.local.setMuted(false);');
+    const unmuted = await level();
+    assert.ok(unmuted > 0.2, `unmuted: rms ${unmuted.toFixed(3)}`);
+    await setLocal('T.state.local.setVolume(0);');
+    const zero = await level();
+    assert.ok(zero < 0.01, `volume 0: rms ${zero.toFixed(4)}`);
+    await setLocal('T.state.local.setVolume(50);');
+    const half = await level();
+    assert.ok(
+      half / loud > 0.4 && half / loud < 0.6,
+      `volume 50: rms ${half.toFixed(3)} vs ${loud.toFixed(3)} at 100`,
+    );
+    await page.close();
+    await listener.leave();
+  });
+
+  test('leave() fires user-left on the other side, both ways', async () => {
+    const page = await openPage(browser, server);
+    const other = nodeClient();
+    const left: unknown[] = [];
+    other.on('user-left', (user, reason) => left.push([user.uid, reason]));
+    await other.join('test-app', 'web-f', null, 'node-f');
+    await call(page, 'join', 'web-f', 'page-f');
+    await waitFor(() => other.remoteUsers.some((u) => u.uid === 'page-f'), 5000, 'the page to join');
+    await run(page, 'async (P, T) => { await T.state.client.leave(); }');
+    await waitFor(() => left.length > 0, 5000, 'user-left at the Node client');
+    assert.deepEqual(left, [['page-f', 'Quit']]);
+
+    await run(page, 'async (P, T) => { T.state.events.length = 0; }');
+    await call(page, 'join', 'web-f', 'page-f2');
+    await other.leave();
+    await run(
+      page,
+      `async (P, T) => {
+        const end = Date.now() + 5000;
+        while (!T.state.events.some((e) => e.type === 'user-left' && e.uid === 'node-f')) {
+          if (Date.now() > end) throw new Error('no user-left in the page');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }`,
+    );
+    const events = await run<{ type: string; uid: unknown; reason?: string }[]>(
+      page,
+      'async (P, T) => T.state.events',
+    );
+    assert.deepEqual(
+      events.filter((e) => e.uid === 'node-f').map((e) => [e.type, e.reason ?? null]),
+      [
+        ['user-joined', null],
+        ['user-left', 'Quit'],
+      ],
+    );
+    await page.close();
+  });
+});
