@@ -43,6 +43,23 @@ function run<R>(page: Page, body: string, arg?: unknown): Promise<R> {
   ) as Promise<R>;
 }
 
+/** Amplitude of the `freq` component of 48 kHz mono PCM (Goertzel), as a fraction of full scale. */
+function toneLevel(samples: Int16Array, freq: number, sampleRate = 48000): number {
+  const n = samples.length;
+  if (n === 0) return 0;
+  const w = (2 * Math.PI * freq) / sampleRate;
+  const coeff = 2 * Math.cos(w);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    const s0 = samples[i] / 32768 + coeff * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+  return (2 * Math.sqrt(Math.max(0, power))) / n;
+}
+
 describe('browser SDK (@patchbay/web) in Chromium', () => {
   let server: PatchbayServer;
   let browser: Browser;
@@ -326,6 +343,205 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
         ['user-left', 'Quit'],
       ],
     );
+    await page.close();
+  });
+
+  test('publish([a, b]) mixes two tracks into one stream; unpublish(b) leaves a', async () => {
+    const page = await openPage(browser, server);
+    const listener = nodeClient();
+    const recorder = new FrameRecorder();
+    listener.on('user-published', (user) => {
+      void listener.subscribe(user, 'audio').then((track) => track.onAudioFrame(recorder.push));
+    });
+    await listener.join('test-app', 'web-g', null, 'node-listener-g');
+    const result = await run<{ localTracks: number; afterUnpublish: number }>(
+      page,
+      `async (P, T) => {
+        await T.join('web-g', 'page-g');
+        T.state.a = P.createCustomAudioTrack({ mediaStreamTrack: T.makeTone(440).track });
+        T.state.b = P.createCustomAudioTrack({ mediaStreamTrack: T.makeTone(1000).track });
+        await T.state.client.publish([T.state.a, T.state.b]);
+        return { localTracks: T.state.client.localTracks.length };
+      }`,
+    );
+    assert.equal(result.localTracks, 2);
+    await waitFor(() => listener.remoteUsers.some((u) => u.audioTrack), 10000, 'subscription');
+    await sleep(1000);
+    recorder.clear();
+    await sleep(1000);
+    const both = recorder.samples;
+    assert.ok(toneLevel(both, 440) > 0.1, `440 Hz in the mix (${toneLevel(both, 440).toFixed(3)})`);
+    assert.ok(toneLevel(both, 1000) > 0.1, `1000 Hz in the mix (${toneLevel(both, 1000).toFixed(3)})`);
+
+    const left = await run<number>(
+      page,
+      'async (P, T) => { await T.state.client.unpublish(T.state.b); return T.state.client.localTracks.length; }',
+    );
+    assert.equal(left, 1);
+    await sleep(800);
+    recorder.clear();
+    await sleep(1000);
+    const one = recorder.samples;
+    assert.ok(toneLevel(one, 440) > 0.1, `440 Hz still sent (${toneLevel(one, 440).toFixed(3)})`);
+    assert.ok(toneLevel(one, 1000) < 0.01, `1000 Hz gone (${toneLevel(one, 1000).toFixed(4)})`);
+    const f = estimateFrequency(one, 48000, 1);
+    assert.ok(Math.abs(f - 440) / 440 < 0.01, `heard ${f.toFixed(1)} Hz after unpublish(b)`);
+
+    // Closing the last published track unpublishes it.
+    await run(page, 'async (P, T) => { T.state.a.close(); }');
+    await waitFor(
+      () => listener.remoteUsers.every((u) => !u.hasAudio),
+      5000,
+      'user-unpublished after close()',
+    );
+    await page.close();
+    await listener.leave();
+  });
+
+  test('local track: getVolumeLevel, setAudioFrameCallback (AudioBuffer per frameSize), track-ended, close', async () => {
+    const page = await openPage(browser, server);
+    const out = await run<Record<string, unknown>>(
+      page,
+      `async (P, T) => {
+        const tone = T.makeTone(880);
+        const local = P.createCustomAudioTrack({ mediaStreamTrack: tone.track, encoderConfig: 'speech_standard' });
+        const frames = [];
+        local.setAudioFrameCallback((buffer) => frames.push(buffer), 2048);
+        local.play();
+        await new Promise((r) => setTimeout(r, 1200));
+        const level = local.getVolumeLevel();
+        local.setAudioFrameCallback(null);
+        const all = new Float32Array(frames.length * 2048);
+        frames.forEach((b, i) => all.set(b.getChannelData(0), i * 2048));
+        let ended = false;
+        local.on('track-ended', () => (ended = true));
+        tone.track.stop();
+        tone.track.dispatchEvent(new Event('ended'));
+        const out = {
+          label: local.getTrackLabel() === tone.track.label,
+          kind: local.getMediaStreamTrack().kind,
+          trackMediaType: local.trackMediaType,
+          isPlaying: local.isPlaying,
+          levelOk: level > 0.2 && level <= 1,
+          frames: frames.length > 10,
+          isAudioBuffer: frames[0] instanceof AudioBuffer,
+          frameLength: frames[0].length,
+          frequencyOk: Math.abs(T.zeroCrossFreq(all, frames[0].sampleRate) - 880) < 8.8,
+          ended,
+          badFrameSize: (() => { try { local.setAudioFrameCallback(() => {}, 1000); return 'accepted'; } catch (e) { return e.code; } })(),
+          encoder: local.encoderConfig,
+        };
+        local.stop();
+        out.stopped = !local.isPlaying;
+        local.close();
+        out.closedLevel = local.getVolumeLevel();
+        out.processedEnded = local.getMediaStreamTrack().readyState;
+        return out;
+      }`,
+    );
+    assert.deepEqual(out, {
+      label: true,
+      kind: 'audio',
+      trackMediaType: 'audio',
+      isPlaying: true,
+      levelOk: true,
+      frames: true,
+      isAudioBuffer: true,
+      frameLength: 2048,
+      frequencyOk: true,
+      ended: true,
+      badFrameSize: 'INVALID_PARAMS',
+      encoder: { sampleRate: 32000, stereo: false, bitrate: 24 },
+      stopped: true,
+      closedLevel: 0,
+      processedEnded: 'ended',
+    });
+    await page.close();
+  });
+
+  test('the NG-compat bundle sets window.AgoraRTC; a microphone track (fake device) is heard by Node', async () => {
+    const page = await openPage(browser, server, 'ng-compat.html');
+    const listener = nodeClient();
+    const recorder = new FrameRecorder();
+    listener.on('user-published', (user) => {
+      void listener.subscribe(user, 'audio').then((track) => track.onAudioFrame(recorder.push));
+    });
+    await listener.join('test-app', 'web-h', null, 'node-listener-h');
+    const out = await run<Record<string, unknown>>(
+      page,
+      `async (_, __, server) => {
+        const A = window.AgoraRTC;
+        let autoplayHook = 0;
+        A.onAutoplayFailed = () => autoplayHook++;
+        A.onMicrophoneChanged = () => {};
+        A.setLogLevel(1);
+        A.enableLogUpload();
+        A.disableLogUpload();
+        A.setArea([A.AREAS.GLOBAL]);
+        A.setParameter('SOME_AGORA_TUNING', 1);
+        const client = new A.createClient({ mode: 'live', codec: 'vp8' });
+        client.startProxyServer(3);
+        const states = [];
+        client.on('connection-state-change', (cur, prev) => states.push(prev + '>' + cur));
+        await client.setClientRole('host');
+        const uid = await client.join('test-app', 'web-h', null, null);
+        const mics = await A.getMicrophones();
+        const mic = await A.createMicrophoneAudioTrack({ AEC: false, AGC: false, ANS: false });
+        const settings = mic.getSourceMediaStreamTrack().getSettings();
+        await client.publish(mic);
+        const audienceWhilePublishing = await client.setClientRole('audience', 1).then(() => 'resolved', (e) => e.code);
+        return {
+          patchbayGlobal: typeof window.Patchbay,
+          version: A.VERSION,
+          requirements: A.checkSystemRequirements(),
+          latencyEnum: A.AudienceLatencyLevelType.AUDIENCE_LEVEL_ULTRA_LOW_LATENCY,
+          errorCode: A.AgoraRTCErrorCode.INVALID_OPERATION,
+          uidType: typeof uid,
+          mics: mics.length > 0,
+          processing: [settings.echoCancellation, settings.autoGainControl, settings.noiseSuppression],
+          states,
+          audienceWhilePublishing,
+          role: client.role,
+        };
+      }`,
+    );
+    assert.deepEqual(out, {
+      patchbayGlobal: 'undefined',
+      version: '0.1.0',
+      requirements: true,
+      latencyEnum: 2,
+      errorCode: 'INVALID_OPERATION',
+      uidType: 'number',
+      mics: true,
+      processing: [false, false, false],
+      states: ['DISCONNECTED>CONNECTING', 'CONNECTING>CONNECTED'],
+      audienceWhilePublishing: 'INVALID_OPERATION',
+      role: 'host',
+    });
+    await waitFor(() => listener.remoteUsers.some((u) => u.audioTrack), 10000, 'subscription');
+    await sleep(2500);
+    const region = findActiveRegion(recorder.samples, 48000, 1, 0.01);
+    assert.ok(region, "Node hears the fake microphone's beeps");
+    await page.close();
+    await listener.leave();
+  });
+
+  test('server URL: per-client `server` and setParameter("SERVER") override the page origin', async () => {
+    const page = await openPage(browser, server);
+    const out = await run<Record<string, unknown>>(
+      page,
+      `async (P) => {
+        const code = (p) => p.then(() => 'resolved', (e) => e.code);
+        const out = {};
+        out.perClient = await code(P.createClient({ mode: 'rtc', codec: 'vp8', server: 'ws://127.0.0.1:9' }).join('test-app', 'x', null, 1));
+        out.badScheme = (() => { try { P.createClient({ server: 'ftp://host' }); return 'accepted'; } catch (e) { return e.code; } })();
+        P.setParameter('SERVER', 'http://127.0.0.1:9');
+        out.global = await code(P.createClient().join('test-app', 'x', null, 1));
+        P.setServer(null);
+        return out;
+      }`,
+    );
+    assert.deepEqual(out, { perClient: 'WS_ERR', badScheme: 'INVALID_PARAMS', global: 'WS_ERR' });
     await page.close();
   });
 });

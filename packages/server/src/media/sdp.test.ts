@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { announceCandidate, listMids, parseAudioOffer, SdpError, stripSsrcLines } from './sdp.js';
+
+const OFFER = [
+  'v=0',
+  'o=- 1 2 IN IP4 127.0.0.1',
+  's=-',
+  't=0 0',
+  'a=group:BUNDLE 0',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111 63 0',
+  'c=IN IP4 0.0.0.0',
+  'a=mid:0',
+  'a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level',
+  'a=sendonly',
+  'a=rtpmap:111 opus/48000/2',
+  'a=fmtp:111 minptime=10;useinbandfec=1',
+  'a=rtpmap:63 red/48000/2',
+  'a=ssrc:123456 cname:x',
+  'a=candidate:1 1 udp 2122260223 10.0.0.1 5000 typ host',
+  '',
+].join('\r\n');
+
+describe('sdp', () => {
+  it('reads mid, Opus payload type, SSRC and the audio-level extension', () => {
+    assert.deepEqual(parseAudioOffer(OFFER), { mid: '0', opusPayloadType: 111, ssrc: 123456, audioLevelExtId: 1 });
+  });
+
+  it('rejects offers it cannot forward', () => {
+    assert.throws(() => parseAudioOffer('v=0\r\nm=video 9 RTP/AVP 96\r\n'), SdpError);
+    assert.throws(() => parseAudioOffer(OFFER.replace('opus', 'PCMU')), /Opus/);
+    assert.throws(() => parseAudioOffer(OFFER.replace('a=ssrc:123456 cname:x\r\n', '')), /ssrc/);
+    assert.throws(() => parseAudioOffer(OFFER.replace('a=sendonly', 'a=recvonly')), /does not send/);
+  });
+
+  it('announces exactly one candidate per m-line and strips ssrc lines', () => {
+    const out = announceCandidate(OFFER, '10.203.0.1', 7080);
+    assert.deepEqual(
+      out.split('\r\n').filter((l) => l.startsWith('a=candidate')),
+      ['a=candidate:1 1 UDP 2122317823 10.203.0.1 7080 typ host'],
+    );
+    assert.match(out, /c=IN IP4 10\.203\.0\.1/);
+    assert.ok(!stripSsrcLines(OFFER).includes('a=ssrc'));
+    assert.deepEqual(listMids(OFFER), ['0']);
+  });
+
+  it('fuzz smoke: arbitrary text never throws anything but SdpError', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400 }), (text) => {
+        try {
+          parseAudioOffer(text);
+        } catch (error) {
+          assert.ok(error instanceof SdpError);
+        }
+        announceCandidate(text, '127.0.0.1', 1);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
