@@ -172,15 +172,25 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
       resolve();
     });
   });
-  const rtcPort = resolved.rtcPort === 0 ? await freeUdpPort(resolved.rtcBind) : resolved.rtcPort;
-  const final = { ...resolved, rtcPort };
-  const engine = new DatachannelEngine({
-    bind: final.rtcBind,
-    port: rtcPort,
-    announcedIp: final.announcedIp,
-    logger: log.child({ name: 'media' }),
-  });
+  let final: ResolvedServerOptions;
+  let engine: DatachannelEngine;
+  try {
+    const rtcPort = resolved.rtcPort === 0 ? await freeUdpPort(resolved.rtcBind) : resolved.rtcPort;
+    final = { ...resolved, rtcPort };
+    engine = new DatachannelEngine({
+      bind: final.rtcBind,
+      port: rtcPort,
+      announcedIp: final.announcedIp,
+      logger: log.child({ name: 'media' }),
+    });
+  } catch (error) {
+    // Do not leave the HTTP listener behind when the media side cannot start.
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+    throw new Error(
+      `cannot open the media port udp ${resolved.rtcBind}:${resolved.rtcPort || '(free)'}: ${(error as Error).message}`,
+    );
+  }
   const server = new PatchbayServer(final, http, engine, log);
-  log.info({ url: server.url, rtcPort, announcedIp: final.announcedIp }, 'listening');
+  log.info({ url: server.url, rtcPort: final.rtcPort, announcedIp: final.announcedIp }, 'listening');
   return server;
 }

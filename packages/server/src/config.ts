@@ -66,6 +66,10 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
       throw new TypeError(`${key} must be an integer port 0..65535, got ${v}`);
     }
   }
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(o.logLevel)) {
+    throw new TypeError(`logLevel must be one of ${levels.join(', ')}, got "${String(o.logLevel)}"`);
+  }
   const rtcBind = o.rtcBind ?? o.host;
   const wildcard = rtcBind === '0.0.0.0' || rtcBind === '::';
   return {

@@ -17,12 +17,16 @@ async function listener(server: PatchbayServer, channel: string, uid: string) {
   const recorder = new FrameRecorder();
   const stop = client.onMixedAudioFrame(recorder.push);
   const published: string[] = [];
+  const flowing = { frames: 0 };
   client.on('user-published', (user) => {
     published.push(String(user.uid));
-    client.subscribe(user, 'audio').catch((error) => assert.fail(error));
+    client
+      .subscribe(user, 'audio')
+      .then((track) => track.onAudioFrame(() => flowing.frames++))
+      .catch((error) => assert.fail(error));
   });
   await client.join('test-app', channel, null, uid);
-  return { client, recorder, stop, published };
+  return { client, recorder, stop, published, flowing };
 }
 
 /** Milliseconds of 10 ms windows louder than 5% RMS: the tone's heard length, gaps excluded. */
@@ -73,8 +77,8 @@ describe('spine: a Node app pushes PCM, everyone in the channel hears it', () =>
       publisher.setExternalAudioSource(true, rate, channels);
       const uid = await publisher.join('test-app', channel, null, null);
       assert.equal(typeof uid, 'number', 'a null uid is assigned a number');
-      await waitFor(() => a.published.length === 1 && b.published.length === 1, 5000, 'user-published');
-      await sleep(300); // let both subscriptions connect
+      // The publisher sends silence until we push: wait until both listeners receive its stream.
+      await waitFor(() => a.flowing.frames > 30 && b.flowing.frames > 30, 10000, 'audio flowing to both listeners');
       // Push in uneven chunks (37 ms) to exercise re-chunking; await gives back-pressure.
       const tone = generateTone(freq, rate, channels, 1.5, 0.5);
       const chunk = Math.round(rate * 0.037) * channels;

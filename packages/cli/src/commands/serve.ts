@@ -1,6 +1,7 @@
 import {
   createServer,
   type PatchbayServer,
+  type ResolvedServerOptions,
   resolveServerOptions,
   type ServerOptions,
 } from '@patchbay/server';
@@ -27,16 +28,28 @@ export function describeServer(server: PatchbayServer): string {
 /** Starts a server (options map 1:1 to createServer's) and prints where it listens. */
 export async function serve(options: ServeOptions = {}): Promise<PatchbayServer> {
   // Bad PATCHBAY_* values are a usage error, not a crash.
-  let logLevel: string;
+  let resolved: ResolvedServerOptions;
   try {
-    logLevel = resolveServerOptions(options).logLevel;
+    resolved = resolveServerOptions(options);
   } catch (error) {
     throw error instanceof TypeError ? new CliError(error.message, EXIT_USAGE) : error;
   }
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new CliError(`log level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`, EXIT_USAGE);
+  if (!LOG_LEVELS.includes(resolved.logLevel)) {
+    throw new CliError(
+      `log level must be one of ${LOG_LEVELS.join(', ')}, got "${resolved.logLevel}"`,
+      EXIT_USAGE,
+    );
   }
-  const server = await createServer(options);
+  const server = await createServer(options).catch((error: unknown) => {
+    // node-datachannel's error for a UDP port it cannot bind carries no code; recognise its message.
+    if (error instanceof Error && /UDP mux/i.test(error.message)) {
+      throw new CliError(
+        `cannot open UDP port ${resolved.rtcPort} on ${resolved.rtcBind} for media (in use?); ` +
+          'pick another with --rtc-port, or 0 for a free one',
+      );
+    }
+    throw error;
+  });
   process.stdout.write(describeServer(server));
   return server;
 }
