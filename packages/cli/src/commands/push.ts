@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, DEFAULT_SERVER, type NodeClient, type Uid } from '@patchbay/node';
 import { SingleBar } from 'cli-progress';
-import { CliError, EXIT_USAGE, explainClientError, watchConnection } from '../errors.js';
+import { CliError, EXIT_USAGE, watchConnection } from '../errors.js';
+import { joinChannel, onAbort } from '../session.js';
 import { decodeWav } from '../wav.js';
 
 /** Options of {@link push}; only `input` and `channel` are required. */
@@ -120,9 +121,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
     if (source.kind === 'stdin') (source.stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
     wake();
   };
-  const onAbort = (): void => stop('interrupted');
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const offAbort = onAbort(options.signal, () => stop('interrupted'));
   const unwatch = watchConnection(client, server, (error) => stop(error));
 
   let pushedFrames = 0;
@@ -137,16 +136,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
   };
 
   try {
-    try {
-      await client.join(
-        options.appId ?? 'patchbay-dev',
-        options.channel,
-        options.token ?? null,
-        options.uid ?? null,
-      );
-    } catch (error) {
-      throw explainClientError(error, server);
-    }
+    await joinChannel(client, options, server);
     await waitForMedia(client, server, () => stopped.reason !== null);
     await Promise.race([sleep(LEAD_IN_MS), stopPromise]);
 
@@ -194,7 +184,7 @@ export async function push(options: PushOptions): Promise<PushResult> {
       interrupted: stopped.reason === 'interrupted',
     };
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    offAbort();
     unwatch();
     client.externalAudioTrack?.clearBuffer();
     await client.leave().catch(() => undefined);

@@ -1,6 +1,7 @@
 import { open, rm, writeFile } from 'node:fs/promises';
 import { createClient, DEFAULT_SERVER, type Uid } from '@patchbay/node';
-import { CliError, EXIT_USAGE, explainClientError, watchConnection } from '../errors.js';
+import { CliError, EXIT_USAGE, watchConnection } from '../errors.js';
+import { joinChannel, onAbort } from '../session.js';
 import { encodeWav } from '../wav.js';
 
 /** Options of {@link record}; `output`, `channel` and `duration` are required. */
@@ -108,22 +109,11 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     samples.set(frame.samples, count * FRAME * channels); // the frame's buffer is reused: copy
     if (++count === frames) finish(null);
   });
-  const onAbort = (): void => finish('interrupted');
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const offAbort = onAbort(options.signal, () => finish('interrupted'));
   const unwatch = watchConnection(client, server, (error) => finish(error));
 
   try {
-    try {
-      await client.join(
-        options.appId ?? 'patchbay-dev',
-        options.channel,
-        options.token ?? null,
-        options.uid ?? null,
-      );
-    } catch (error) {
-      throw explainClientError(error, server);
-    }
+    await joinChannel(client, options, server);
     joined = true;
     await done;
     finished = true;
@@ -144,7 +134,7 @@ export async function record(options: RecordOptions): Promise<RecordResult> {
     finished = true;
     stopMix();
     unwatch();
-    options.signal?.removeEventListener('abort', onAbort);
+    offAbort();
     await client.leave().catch(() => undefined);
     if (created) await rm(output, { force: true }).catch(() => undefined);
   }
