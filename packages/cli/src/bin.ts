@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { pushCommand } from './commands/push.js';
 import { recordCommand } from './commands/record.js';
 import { LOG_LEVELS, serveCommand } from './commands/serve.js';
+import { tokenCommand } from './commands/token.js';
 import { EXIT_USAGE, reportError } from './errors.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -38,6 +39,13 @@ function oneOf<T extends number>(allowed: readonly T[]): (value: string) => T {
     return n;
   };
 }
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 86400)
+    throw new InvalidArgumentError('use whole seconds 1..86400.');
+  return n;
+}
+
 const rate = oneOf([8000, 16000, 32000, 44100, 48000]);
 const channelCount = oneOf<1 | 2>([1, 2]);
 
@@ -54,7 +62,9 @@ const program = new Command('patchbay')
 
 program
   .command('serve')
-  .description('run a Patchbay server (signaling + SFU) in testing mode')
+  .description(
+    'run a Patchbay server (signaling + SFU); in testing mode unless apps with certificates are configured',
+  )
   .option(
     '--host <address>',
     'address for HTTP and WebSocket signaling (default: $PATCHBAY_HOST, else 127.0.0.1)',
@@ -83,8 +93,49 @@ program
       'log level of the JSON logs on stderr (default: $PATCHBAY_LOG_LEVEL, else info)',
     ).choices(LOG_LEVELS),
   )
+  .option(
+    '--apps-file <path>',
+    'JSON file { "<app id>": "<app certificate>" }: turns token checks on (default: $PATCHBAY_APPS_FILE; ' +
+      'one app also via $PATCHBAY_APP_ID + $PATCHBAY_APP_CERTIFICATE; none = testing mode)',
+  )
+  .option('--tls-cert <file>', 'PEM certificate: serve https/wss (default: $PATCHBAY_TLS_CERT)')
+  .option('--tls-key <file>', 'PEM private key of --tls-cert (default: $PATCHBAY_TLS_KEY)')
   .action(async (opts) => {
     exitCode = await serveCommand(opts);
+  });
+
+program
+  .command('token')
+  .description('print an access token (HS256 JWT signed with the app certificate) for one channel and uid')
+  .requiredOption('--app-id <id>', 'app id (required)')
+  .option(
+    '--app-certificate <secret>',
+    'app certificate, at least 16 characters (default: $PATCHBAY_APP_CERTIFICATE)',
+  )
+  .requiredOption('--channel <name>', 'channel the token admits to (required)')
+  .option(
+    '--uid <uid>',
+    'uid the token admits: a number if all digits, else a string (default: any uid)',
+    uid,
+  )
+  .addOption(
+    new Option('--role <role>', 'host publishes and listens, audience only listens')
+      .choices(['host', 'audience'])
+      .default('host'),
+  )
+  .option(
+    '--expire <seconds>',
+    'lifetime of the token and its privileges, at most 86400 (default: 21600)',
+    seconds,
+  )
+  .option('--join-expire <seconds>', 'lifetime of the join privilege (default: --expire)', seconds)
+  .option(
+    '--publish-expire <seconds>',
+    'lifetime of the publish-audio privilege (default: --expire)',
+    seconds,
+  )
+  .action(async (opts) => {
+    process.stdout.write(`${await tokenCommand(opts)}\n`);
   });
 
 program

@@ -9,4 +9,5 @@ export {
 export { push, pushCommand, type PushOptions, type PushResult } from './commands/push.js';
 export { record, recordCommand, type RecordOptions, type RecordResult } from './commands/record.js';
 export { describeServer, serve, serveCommand, type ServeOptions } from './commands/serve.js';
+export { tokenCommand, type TokenCommandOptions } from './commands/token.js';
 export { decodeWav, encodeWav, type PcmAudio, SUPPORTED_SAMPLE_RATES, WavFormatError } from './wav.js';

@@ -1,6 +1,9 @@
 import {
+  type ChannelMode,
   ErrorCode,
   type LeaveReason,
+  type Privilege,
+  type Role,
   type ServerNotification,
   type Uid,
   uidSchema,
@@ -27,6 +30,16 @@ export type ChannelSessionEvents<T> = {
     previous: ConnectionState,
     reason?: DisconnectedReason,
   ];
+  /**
+   * A token privilege expires soon (30 s by default): call renewToken(). `privilege` is "join" or
+   * "publishAudio"; `expiresAt` is unix seconds.
+   */
+  'token-privilege-will-expire': [privilege: Privilege, expiresAt: number];
+  /**
+   * A token privilege expired. "join": the server closes the session next. "publishAudio": the
+   * server stopped this client's publishing and the publisher connection is closed.
+   */
+  'token-privilege-did-expire': [privilege: Privilege];
 };
 
 export interface ChannelSessionOptions<T> {
@@ -38,6 +51,10 @@ export interface ChannelSessionOptions<T> {
   releaseRemoteTrack(track: T): void;
   /** Default 10000 ms. */
   requestTimeoutMs?: number;
+  /** "rtc" (everyone is a host) or "live" (hosts and audience). Default "rtc". */
+  mode?: ChannelMode;
+  /** The role to join with in live mode. Default "audience" in live mode (as in the Web SDK NG and on the server). */
+  role?: Role;
 }
 
 /**
@@ -58,11 +75,20 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   #publisher: PeerConnectionLike | null = null;
   #publishedTrack: MediaStreamTrackLike | null = null;
   #subscriber: PeerConnectionLike | null = null;
+  readonly #mode: ChannelMode;
+  #role: Role;
 
   constructor(platform: Platform, options: ChannelSessionOptions<T>) {
     super();
     this.#platform = platform;
     this.#options = options;
+    this.#mode = options.mode ?? 'rtc';
+    this.#role = options.role ?? (this.#mode === 'live' ? 'audience' : 'host');
+  }
+
+  /** The role this client has (live mode) or will join with. Always "host" in rtc mode. */
+  get clientRole(): Role {
+    return this.#mode === 'live' ? this.#role : 'host';
   }
 
   get connectionState(): ConnectionState {
@@ -129,7 +155,14 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         signal.close();
         throw new PatchbayError(ErrorCode.OPERATION_ABORTED, 'leave() was called while joining');
       }
-      const result = await signal.request('join', { appId, channel, token: token ?? null, uid: wanted });
+      const result = await signal.request('join', {
+        appId,
+        channel,
+        token: token ?? null,
+        uid: wanted,
+        mode: this.#mode,
+        role: this.clientRole,
+      });
       this.#uid = result.uid;
       this.#channel = result.channel;
       for (const info of result.users) this.#addUser(info.uid, info.hasAudio);
@@ -183,9 +216,49 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     return this.#signal;
   }
 
+  /**
+   * Replaces the token without reconnecting (call it on `token-privilege-will-expire`). The new
+   * token must be for the same app, channel and uid; its expiries replace the old ones.
+   */
+  async renewToken(token: string): Promise<void> {
+    if (typeof token !== 'string' || token.length === 0)
+      throw PatchbayError.invalidParams('token must be a non-empty string');
+    const signal = this.#requireConnected('renewToken()');
+    await signal.request('renewToken', { token });
+  }
+
+  /**
+   * Live mode: switch between "host" and "audience" (before join it sets the role to join with).
+   * An audience must unpublish first; it is not announced to the others. No effect in rtc mode.
+   * The SDK shapes expose this as setClientRole().
+   */
+  async switchRole(role: Role): Promise<void> {
+    if (role !== 'host' && role !== 'audience')
+      throw PatchbayError.invalidParams(`role must be "host" or "audience", got ${JSON.stringify(role)}`);
+    if (this.#mode !== 'live' || this.#state === 'DISCONNECTED') {
+      this.#role = role;
+      return;
+    }
+    const signal = this.#requireConnected('setClientRole()');
+    if (role === 'audience' && this.#publisher)
+      throw PatchbayError.invalidOperation('unpublish() before becoming an audience');
+    await this.#ops.run(async () => {
+      await signal.request('setRole', { role });
+      this.#role = role;
+    });
+  }
+
   /** Publishes one audio track (the SDKs mix several into one before calling this). */
   publishTrack(track: MediaStreamTrackLike): Promise<void> {
     const signal = this.#requireConnected('publish()');
+    if (this.clientRole === 'audience') {
+      return Promise.reject(
+        new PatchbayError(
+          ErrorCode.AUDIENCE_CANNOT_PUBLISH,
+          'an audience cannot publish; call setClientRole("host") first',
+        ),
+      );
+    }
     return this.#ops.run(async () => {
       if (this.#publisher) {
         await this.#publisher.getTransceivers()[0]?.sender.replaceTrack(track);
@@ -223,6 +296,14 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         pc.close();
       }
     });
+  }
+
+  /** The server stopped our publishing: drop the publisher connection. */
+  #stopPublishing(): void {
+    const pc = this.#publisher;
+    this.#publisher = null;
+    this.#publishedTrack = null;
+    pc?.close();
   }
 
   #resolveUser(userOrUid: RemoteUser<T> | Uid): RemoteUser<T> {
@@ -327,6 +408,13 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       }
       case 'bye':
         this.#teardown('SERVER_ERROR');
+        return;
+      case 'token-privilege-will-expire':
+        this.emit('token-privilege-will-expire', message.privilege, message.expiresAt);
+        return;
+      case 'token-privilege-did-expire':
+        if (message.privilege === 'publishAudio') this.#stopPublishing();
+        this.emit('token-privilege-did-expire', message.privilege);
         return;
     }
   }

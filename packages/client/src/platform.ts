@@ -28,6 +28,7 @@ export interface TransceiverLike {
 
 export interface PeerConnectionLike {
   readonly localDescription: SessionDescriptionLike | null;
+  readonly remoteDescription: SessionDescriptionLike | null;
   readonly iceGatheringState: string;
   readonly connectionState: string;
   onicegatheringstatechange: ((ev: unknown) => void) | null;

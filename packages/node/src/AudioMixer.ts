@@ -2,7 +2,11 @@ import type { AudioFrame, AudioFrameCallback } from './AudioFrame.js';
 import { convertChannels } from './audio/channels.js';
 import { mixInto, saturateTo } from './audio/mix.js';
 import { Pacer } from './audio/Pacer.js';
-import type { RemoteAudioTrack } from './RemoteAudioTrack.js';
+
+/** Anything that delivers 10 ms, 48 kHz frames: a RemoteAudioTrack, or a local playback tap. */
+export interface AudioFrameSourceLike {
+  onAudioFrame(callback: AudioFrameCallback): () => void;
+}
 
 const FRAME = 480;
 const MAX_QUEUED = 8; // 80 ms per input; older frames are dropped (counted)
@@ -51,12 +55,12 @@ class FrameRing {
 }
 
 /**
- * Mixes every subscribed track into one 48 kHz stream on its own 10 ms clock, so listeners get
+ * Mixes every subscribed track (and any local playback source added) into one 48 kHz stream on its own 10 ms clock, so listeners get
  * a continuous stream (silence when nobody speaks). Runs only while it has listeners.
  */
 export class AudioMixer {
   readonly channels: 1 | 2;
-  readonly #inputs = new Map<RemoteAudioTrack, FrameRing>();
+  readonly #inputs = new Map<AudioFrameSourceLike, FrameRing>();
   readonly #callbacks: AudioFrameCallback[] = [];
   readonly #acc: Int32Array;
   readonly #frame: AudioFrame;
@@ -73,14 +77,14 @@ export class AudioMixer {
     };
   }
 
-  add(track: RemoteAudioTrack): void {
+  add(track: AudioFrameSourceLike): void {
     if (this.#inputs.has(track)) return;
     const ring = new FrameRing(this.channels);
     this.#inputs.set(track, ring);
     if (this.#callbacks.length > 0) ring.unsubscribe = track.onAudioFrame((f) => ring.push(f, this.channels));
   }
 
-  remove(track: RemoteAudioTrack): void {
+  remove(track: AudioFrameSourceLike): void {
     const ring = this.#inputs.get(track);
     ring?.unsubscribe();
     this.#inputs.delete(track);

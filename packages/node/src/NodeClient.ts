@@ -1,9 +1,10 @@
 import { ChannelSession, type MediaStreamTrackLike, PatchbayError, type RemoteUser } from '@patchbay/client';
-import { ErrorCode, type Uid } from '@patchbay/protocol';
-import { AudioMixer } from './AudioMixer.js';
+import { ErrorCode, type Role, type Uid } from '@patchbay/protocol';
+import { AudioMixer, type AudioFrameSourceLike } from './AudioMixer.js';
 import type { AudioFrameCallback } from './AudioFrame.js';
 import { checkAudioFormat } from './audio/pcm.js';
 import { type NodeClientConfig, resolveNodeClientConfig } from './defaults.js';
+import { LocalAudioMixer } from './LocalAudioMixer.js';
 import { nodePlatform } from './nodePlatform.js';
 import { PcmAudioTrack } from './PcmAudioTrack.js';
 import { RemoteAudioTrack } from './RemoteAudioTrack.js';
@@ -20,7 +21,8 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
   readonly codec: string;
   readonly #mixer: AudioMixer;
   #external: PcmAudioTrack | null = null;
-  #published: PcmAudioTrack | null = null;
+  #local: LocalAudioMixer | null = null;
+  #publishing = false;
 
   constructor(config: Partial<NodeClientConfig> = {}) {
     const resolved = resolveNodeClientConfig(config);
@@ -28,6 +30,7 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
     super(nodePlatform, {
       server: resolved.server,
       requestTimeoutMs: resolved.requestTimeoutMs,
+      mode: resolved.mode,
       wrapRemoteTrack: (user, track, mid) => {
         const remote = new RemoteAudioTrack(user.uid, track as never, mid);
         mixer.add(remote);
@@ -42,13 +45,45 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
     this.codec = resolved.codec;
     this.#mixer = mixer;
     this.on('connection-state-change', (state) => {
-      if (state === 'DISCONNECTED') this.#published?.stop();
+      if (state === 'DISCONNECTED') {
+        this.#local?.stop();
+        this.#publishing = false;
+      }
+    });
+    // The server stopped our publishing (publish privilege expired): stop the local mix too.
+    this.on('token-privilege-did-expire', (privilege) => {
+      if (privilege !== 'publishAudio') return;
+      this.#local?.stop();
+      this.#publishing = false;
     });
   }
 
-  /** The tracks this client publishes (at most one in this version). */
+  /**
+   * Live mode: "host" publishes, "audience" only listens and is not announced to the others.
+   * Before join it sets the role to join with; an audience must unpublish first. No effect in rtc mode.
+   */
+  setClientRole(role: Role, _options?: unknown): Promise<void> {
+    return this.switchRole(role);
+  }
+
+  /**
+   * The mixer in front of the one published audio source: every published track is mixed here
+   * on one 10 ms clock. Created on first use.
+   */
+  get localAudioMixer(): LocalAudioMixer {
+    this.#local ??= new LocalAudioMixer();
+    return this.#local;
+  }
+
+  /** The tracks this client publishes. */
   get localTracks(): PcmAudioTrack[] {
-    return this.#published ? [this.#published] : [];
+    return this.#publishing && this.#local ? this.#local.tracks : [];
+  }
+
+  /** Adds a local source (10 ms, 48 kHz frames) to the mix that onMixedAudioFrame() delivers; returns a remover. */
+  addToMixedAudio(source: AudioFrameSourceLike): () => void {
+    this.#mixer.add(source);
+    return () => this.#mixer.remove(source);
   }
 
   /**
@@ -60,7 +95,7 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
     if (!enabled) {
       const old = this.#external;
       this.#external = null;
-      if (old && this.#published === old) void this.unpublish();
+      if (old) this.#local?.remove(old);
       old?.close();
       return;
     }
@@ -81,7 +116,10 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
    * Any length that is a whole number of frames; the SDK paces it in real time.
    * @returns resolves when queued (await it for back-pressure). `timestamp` (ms) is optional and never paces playout.
    */
-  pushExternalAudioFrame(data: Buffer | Uint8Array | Int16Array, timestamp?: number): Promise<void> {
+  pushExternalAudioFrame(
+    data: Buffer | Uint8Array | Int16Array | Float32Array,
+    timestamp?: number,
+  ): Promise<void> {
     if (!this.#external) {
       throw new PatchbayError(
         ErrorCode.EXTERNAL_SOURCE_NOT_ENABLED,
@@ -97,7 +135,10 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
     return joined;
   }
 
-  /** Publishes a PCM track; with no argument, the external audio source. */
+  /**
+   * Publishes PCM tracks; with no argument, the external audio source. Several tracks are mixed
+   * (by {@link NodeClient.localAudioMixer}) into the one published stream; publishing more adds them.
+   */
   async publish(track?: PcmAudioTrack | PcmAudioTrack[]): Promise<void> {
     const list = Array.isArray(track) ? track : track ? [track] : this.#external ? [this.#external] : [];
     if (list.length === 0)
@@ -105,28 +146,47 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
         ErrorCode.INVALID_PARAMS,
         'publish() needs a track, or setExternalAudioSource() first',
       );
-    if (list.length > 1)
-      throw new PatchbayError(
-        ErrorCode.NOT_SUPPORTED,
-        'publishing several tracks at once is not supported yet',
-      );
-    const local = list[0];
-    if (!(local instanceof PcmAudioTrack))
-      throw new PatchbayError(
-        ErrorCode.INVALID_PARAMS,
-        'publish() takes a track from createCustomAudioTrack()',
-      );
-    await this.publishTrack(local.getMediaStreamTrack() as MediaStreamTrackLike);
-    if (this.#published && this.#published !== local) this.#published.stop();
-    this.#published = local;
-    await local.start();
+    for (const local of list) {
+      if (!(local instanceof PcmAudioTrack) || local.closed)
+        throw new PatchbayError(
+          ErrorCode.INVALID_PARAMS,
+          'publish() takes open tracks from createCustomAudioTrack()',
+        );
+    }
+    await Promise.all(list.map((t) => t.ready));
+    const mixer = this.localAudioMixer;
+    for (const local of list) mixer.add(local, { send: true });
+    await this.publishLocalMix();
   }
 
+  /** Stops publishing every track (they keep what is queued). */
   async unpublish(): Promise<void> {
-    const local = this.#published;
-    this.#published = null;
-    local?.stop();
-    if (this.connectionState === 'CONNECTED') await this.unpublishTrack();
+    const mixer = this.#local;
+    if (mixer) {
+      mixer.stop();
+      for (const t of mixer.tracks) mixer.remove(t);
+    }
+    await this.unpublishLocalMix();
+  }
+
+  /**
+   * Publishes {@link NodeClient.localAudioMixer}'s output (once) and starts its clock. What it
+   * sends is decided by the routes of its tracks.
+   */
+  async publishLocalMix(): Promise<void> {
+    const mixer = this.localAudioMixer;
+    if (!this.#publishing) {
+      await this.publishTrack(mixer.getMediaStreamTrack() as MediaStreamTrackLike);
+      this.#publishing = true;
+    }
+    mixer.start();
+  }
+
+  /** Stops publishing the local mix; its clock keeps running (local playback goes on). */
+  async unpublishLocalMix(): Promise<void> {
+    const was = this.#publishing;
+    this.#publishing = false;
+    if (was && this.connectionState === 'CONNECTED') await this.unpublishTrack();
   }
 
   /** Subscribes to a user's audio ("audio" is the only media type). */
@@ -150,8 +210,8 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
   }
 
   override async leave(): Promise<void> {
-    this.#published?.stop();
-    this.#published = null;
+    this.#local?.stop();
+    this.#publishing = false;
     await super.leave();
   }
 }

@@ -7,7 +7,9 @@ import { ErrorCode } from './errorCodes.js';
 describe('protocol codec', () => {
   it('decodes a valid join, keeping uid types', () => {
     for (const uid of [7, 'alice', null]) {
-      const r = decodeClientMessage(JSON.stringify({ type: 'join', id: 1, appId: 'a', channel: 'c', token: null, uid }));
+      const r = decodeClientMessage(
+        JSON.stringify({ type: 'join', id: 1, appId: 'a', channel: 'c', token: null, uid }),
+      );
       assert.ok(r.ok);
       assert.equal(r.ok && r.message.type === 'join' ? r.message.uid : undefined, uid);
     }
@@ -21,7 +23,11 @@ describe('protocol codec', () => {
       ['{"type":"nope","id":4}', ErrorCode.UNKNOWN_MESSAGE_TYPE, 4],
       ['{"type":"subscribe","id":5,"uid":{}}', ErrorCode.INVALID_PARAMS, 5],
       ['{"type":"join","id":6,"appId":"","channel":"c","token":null,"uid":1}', ErrorCode.INVALID_PARAMS, 6],
-      ['{"type":"join","id":7,"appId":"a","channel":"c","token":null,"uid":4294967296}', ErrorCode.INVALID_PARAMS, 7],
+      [
+        '{"type":"join","id":7,"appId":"a","channel":"c","token":null,"uid":4294967296}',
+        ErrorCode.INVALID_PARAMS,
+        7,
+      ],
     ];
     for (const [frame, code, id] of cases) {
       const r = decodeClientMessage(frame);

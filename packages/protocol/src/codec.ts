@@ -19,6 +19,9 @@ export interface DecodeFailure {
 }
 export type DecodeResult<T> = { ok: true; message: T } | DecodeFailure;
 
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
 function fail(code: ErrorCode, message: string, id: number | null): DecodeFailure {
   return { ok: false, code, message, id };
 }
@@ -42,7 +45,8 @@ function decodeWith<T>(
   knownTypes: readonly string[] | null,
   maxBytes: number,
 ): DecodeResult<T> {
-  const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.byteLength;
+  // TextEncoder/TextDecoder, not Buffer: this module also runs in browsers.
+  const size = typeof frame === 'string' ? utf8.encode(frame).byteLength : frame.byteLength;
   if (size > maxBytes) {
     return fail(
       ErrorCode.MESSAGE_TOO_LARGE,
@@ -52,7 +56,7 @@ function decodeWith<T>(
   }
   let value: unknown;
   try {
-    value = JSON.parse(typeof frame === 'string' ? frame : Buffer.from(frame).toString('utf8'));
+    value = JSON.parse(typeof frame === 'string' ? frame : utf8Decoder.decode(frame));
   } catch {
     return fail(ErrorCode.MALFORMED_MESSAGE, 'message is not valid JSON', null);
   }

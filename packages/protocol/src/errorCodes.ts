@@ -19,6 +19,22 @@ export const ErrorCode = {
   INVALID_TOKEN: 'INVALID_TOKEN',
   /** The token (or one of its privileges) has expired. */
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** The app id is not one this server is configured for. */
+  INVALID_APP_ID: 'INVALID_APP_ID',
+  /** The token does not grant this: becoming a host, or publishing, with an audience token. */
+  NO_PRIVILEGE: 'NO_PRIVILEGE',
+  /** Publishing while in the audience role of a live-mode channel. */
+  AUDIENCE_CANNOT_PUBLISH: 'AUDIENCE_CANNOT_PUBLISH',
+  /** More signaling messages per second than the connection may send; the message was dropped. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** More joins per second from one IP address than the server allows. */
+  JOIN_RATE_LIMITED: 'JOIN_RATE_LIMITED',
+  /** The channel has as many participants as the server allows. */
+  CHANNEL_FULL: 'CHANNEL_FULL',
+  /** The participant already has as many audio tracks (published + subscribed) as allowed. */
+  TOO_MANY_TRACKS: 'TOO_MANY_TRACKS',
+  /** The connection did not join a channel in time and is closed. */
+  JOIN_TIMEOUT: 'JOIN_TIMEOUT',
   /** Subscribing to a user who publishes no audio. */
   REMOTE_USER_IS_NOT_PUBLISHED: 'REMOTE_USER_IS_NOT_PUBLISHED',
   /** Naming a user who is not in the channel. */
@@ -45,6 +61,26 @@ export const ErrorCode = {
   INVALID_PCM_TYPE: 'INVALID_PCM_TYPE',
   /** A push made before setExternalAudioSource(), or after leave(). */
   EXTERNAL_SOURCE_NOT_ENABLED: 'EXTERNAL_SOURCE_NOT_ENABLED',
+  /** Float PCM holding NaN, an infinity, or a value outside -1..1. */
+  INVALID_PCM_VALUE: 'INVALID_PCM_VALUE',
+  /** A custom audio trackId the engine did not create (or already destroyed). */
+  INVALID_TRACK_ID: 'INVALID_TRACK_ID',
+  /** An engine call before initialize(), or after release(). */
+  ENGINE_NOT_INITIALIZED: 'ENGINE_NOT_INITIALIZED',
+  /** pullAudioFrame() before setExternalAudioSink(true, ...). */
+  EXTERNAL_SINK_NOT_ENABLED: 'EXTERNAL_SINK_NOT_ENABLED',
+  /** The browser denied access to a device (microphone). */
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  /** No device matches the requested id. */
+  DEVICE_NOT_FOUND: 'DEVICE_NOT_FOUND',
+  /** The browser's media stack failed (getUserMedia, AudioContext). */
+  MEDIA_ERROR: 'MEDIA_ERROR',
+  /** A local track that cannot be used here (closed, not audio, not one of ours). */
+  INVALID_LOCAL_TRACK: 'INVALID_LOCAL_TRACK',
+  /** An audio file for a buffer-source track could not be fetched. */
+  FETCH_AUDIO_FILE_FAILED: 'FETCH_AUDIO_FILE_FAILED',
+  /** An audio file for a buffer-source track could not be decoded. */
+  DECODE_AUDIO_FILE_FAILED: 'DECODE_AUDIO_FILE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -7,6 +7,8 @@ export {
 } from './codec.js';
 export { ERROR_CODES, ErrorCode, isErrorCode } from './errorCodes.js';
 export {
+  type ChannelMode,
+  channelModeSchema,
   type ClientMessage,
   type ClientMessageType,
   CLIENT_MESSAGE_TYPES,
@@ -14,11 +16,14 @@ export {
   type ErrorMessage,
   type LeaveReason,
   type MediaType,
+  type Privilege,
+  privilegeSchema,
   type RequestOf,
   type RequestParams,
   type ResultMessage,
   type ResultOf,
   type Role,
+  roleSchema,
   resultSchemas,
   type ServerMessage,
   type ServerNotification,

@@ -19,6 +19,14 @@ const name = z
 export const roleSchema = z.enum(['host', 'audience']);
 export type Role = z.infer<typeof roleSchema>;
 
+/** "rtc": everyone is a host. "live": hosts publish, the audience only listens and is not announced. */
+export const channelModeSchema = z.enum(['rtc', 'live']);
+export type ChannelMode = z.infer<typeof channelModeSchema>;
+
+/** A token privilege with its own expiry. */
+export const privilegeSchema = z.enum(['join', 'publishAudio']);
+export type Privilege = z.infer<typeof privilegeSchema>;
+
 export const leaveReasonSchema = z.enum(['Quit', 'ServerTimeOut', 'BecomeAudience', 'ServerShutdown']);
 export type LeaveReason = z.infer<typeof leaveReasonSchema>;
 
@@ -41,8 +49,11 @@ export const joinRequestSchema = z.object({
   channel: name,
   token: z.string().max(4096).nullable(),
   uid: uidSchema.nullable(),
+  /** Default "host" in rtc mode, "audience" in live mode. */
   role: roleSchema.optional(),
   protocol: z.number().int().optional(),
+  /** Default "rtc". */
+  mode: channelModeSchema.optional(),
 });
 export const publishRequestSchema = z.object({ type: z.literal('publish'), id, sdp });
 export const unpublishRequestSchema = z.object({ type: z.literal('unpublish'), id });
@@ -52,6 +63,14 @@ export const unsubscribeRequestSchema = z.object({ type: z.literal('unsubscribe'
 export const answerRequestSchema = z.object({ type: z.literal('answer'), id, sdp });
 export const leaveRequestSchema = z.object({ type: z.literal('leave'), id });
 export const pingRequestSchema = z.object({ type: z.literal('ping'), id });
+/** Replaces the session's token without reconnecting; it must name the same app, channel and uid. */
+export const renewTokenRequestSchema = z.object({
+  type: z.literal('renewToken'),
+  id,
+  token: z.string().min(1).max(4096),
+});
+/** Live mode: switch between host and audience. An audience is not announced to the others. */
+export const setRoleRequestSchema = z.object({ type: z.literal('setRole'), id, role: roleSchema });
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
   joinRequestSchema,
@@ -62,6 +81,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   answerRequestSchema,
   leaveRequestSchema,
   pingRequestSchema,
+  renewTokenRequestSchema,
+  setRoleRequestSchema,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type ClientMessageType = ClientMessage['type'];
@@ -95,6 +116,8 @@ export const resultSchemas = {
   answer: emptyResult,
   leave: emptyResult,
   ping: emptyResult,
+  renewToken: emptyResult,
+  setRole: emptyResult,
 } as const satisfies Record<ClientMessageType, z.ZodType>;
 
 export type ResultOf<T extends ClientMessageType> = z.infer<(typeof resultSchemas)[T]>;
@@ -133,6 +156,22 @@ export const userUnpublishedSchema = z.object({
 /** The server is closing this session (shutdown, kicked); the socket closes next. */
 export const byeSchema = z.object({ type: z.literal('bye'), reason: leaveReasonSchema, message: z.string() });
 
+/** Sent once, `warnSeconds` (30 s by default) before a privilege expires: renew the token now. */
+export const tokenWillExpireSchema = z.object({
+  type: z.literal('token-privilege-will-expire'),
+  privilege: privilegeSchema,
+  /** Unix seconds. */
+  expiresAt: z.number(),
+});
+/**
+ * A privilege expired. For `join` the server closes the session next (bye); for `publishAudio`
+ * it has stopped the participant's publishing.
+ */
+export const tokenDidExpireSchema = z.object({
+  type: z.literal('token-privilege-did-expire'),
+  privilege: privilegeSchema,
+});
+
 export const serverMessageSchema = z.discriminatedUnion('type', [
   resultMessageSchema,
   errorMessageSchema,
@@ -141,6 +180,8 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   userPublishedSchema,
   userUnpublishedSchema,
   byeSchema,
+  tokenWillExpireSchema,
+  tokenDidExpireSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ResultMessage = z.infer<typeof resultMessageSchema>;

@@ -1,18 +1,22 @@
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
-  type Server,
+  type Server as HttpServer,
   type ServerResponse,
 } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './config.js';
+import { Counters } from './limits/Counters.js';
+import { KeyedRateLimiter } from './limits/RateLimiter.js';
 import { createRootLogger, type Logger } from './logger.js';
 import { DatachannelEngine } from './media/DatachannelEngine.js';
 import type { MediaEngine } from './media/MediaEngine.js';
 import { ChannelRegistry } from './room/ChannelRegistry.js';
-import { SignalSession } from './signaling/SignalSession.js';
+import { type SessionContext, SignalSession } from './signaling/SignalSession.js';
 import { serveStatic } from './staticFiles.js';
 import { statusPage } from './statusPage.js';
 
@@ -23,7 +27,16 @@ export interface ServerStats {
   publishers: number;
   packetsIn: number;
   packetsForwarded: number;
+  /** Open signaling connections, joined or not. */
+  connections: number;
+  /**
+   * How often each error code was sent (limits such as RATE_LIMITED or CHANNEL_FULL, token
+   * rejections, bad frames), and events such as `expired:join` / `expired:publishAudio`.
+   */
+  counters: Record<string, number>;
 }
+
+type Server = HttpServer | HttpsServer;
 
 /** A running Patchbay server: HTTP + WebSocket signaling on one TCP port, all media on one UDP port. */
 export class PatchbayServer {
@@ -35,6 +48,8 @@ export class PatchbayServer {
   readonly #registry = new ChannelRegistry();
   readonly #sessions = new Set<SignalSession>();
   readonly #reportTimer: NodeJS.Timeout;
+  readonly #sweepTimer: NodeJS.Timeout;
+  readonly #counters = new Counters();
   #closing: Promise<void> | null = null;
 
   /** @internal use createServer() */
@@ -44,12 +59,26 @@ export class PatchbayServer {
     this.#http = http;
     this.#engine = engine;
     this.#wss = new WebSocketServer({ server: http, maxPayload: 4 * options.maxMessageBytes });
-    const ctx = {
+    const joinLimiter = new KeyedRateLimiter(options.maxJoinsPerSecondPerIp, options.joinBurstPerIp);
+    const ctx: SessionContext = {
       registry: this.#registry,
       engine,
-      maxMessageBytes: options.maxMessageBytes,
+      limits: {
+        maxMessageBytes: options.maxMessageBytes,
+        maxMessagesPerSecond: options.maxMessagesPerSecond,
+        messageBurst: options.messageBurst,
+        maxParticipantsPerChannel: options.maxParticipantsPerChannel,
+        maxTracksPerParticipant: options.maxTracksPerParticipant,
+        joinTimeoutMs: options.joinTimeoutMs,
+        tokenWarnSeconds: options.tokenWarnSeconds,
+      },
+      apps: new Map(Object.entries(options.apps)),
+      joinLimiter,
+      counters: this.#counters,
       log: log.child({ name: 'signaling' }),
     };
+    this.#sweepTimer = setInterval(() => joinLimiter.sweep(), 10_000);
+    this.#sweepTimer.unref();
     this.#wss.on('connection', (ws, req) => {
       const session = new SignalSession(ws, ctx, req.socket.remoteAddress ?? '?');
       this.#sessions.add(session);
@@ -60,12 +89,20 @@ export class PatchbayServer {
     this.#reportTimer.unref();
   }
 
+  /** Whether signaling is served over TLS (https/wss). */
+  get tls(): boolean {
+    return this.options.tlsCert !== null;
+  }
   /** The WebSocket URL clients connect to. */
   get url(): string {
-    return `ws://${hostForUrl(this.options.host)}:${this.port}`;
+    return `${this.tls ? 'wss' : 'ws'}://${hostForUrl(this.options.host)}:${this.port}`;
   }
   get httpUrl(): string {
-    return `http://${hostForUrl(this.options.host)}:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://${hostForUrl(this.options.host)}:${this.port}`;
+  }
+  /** True when no app has a certificate: any app id joins, tokens are not checked. */
+  get testingMode(): boolean {
+    return Object.keys(this.options.apps).length === 0;
   }
   get port(): number {
     return (this.#http.address() as AddressInfo).port;
@@ -81,6 +118,8 @@ export class PatchbayServer {
       publishers: 0,
       packetsIn: 0,
       packetsForwarded: 0,
+      connections: this.#sessions.size,
+      counters: this.#counters.snapshot(),
     };
     for (const channel of this.#registry.channels()) {
       for (const p of channel.participants()) {
@@ -115,7 +154,7 @@ export class PatchbayServer {
       res
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
         .end(statusPage(this.url, this.stats()));
-    } else {
+    } else if (!this.#serveRoute(path, res, req.method === 'HEAD')) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   }
@@ -131,6 +170,7 @@ export class PatchbayServer {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#reportTimer);
+      clearInterval(this.#sweepTimer);
       for (const session of this.#sessions) session.close('ServerShutdown', 'the server is shutting down');
       this.#sessions.clear();
       await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
@@ -164,7 +204,20 @@ function hostForUrl(host: string): string {
 export async function createServer(options: Partial<ServerOptions> = {}): Promise<PatchbayServer> {
   const resolved = resolveServerOptions(options);
   const log = createRootLogger(resolved.logLevel);
-  const http = createHttpServer();
+  // Slow clients (slow-loris): request headers must arrive within the join deadline.
+  const timeouts = {
+    headersTimeout: resolved.joinTimeoutMs,
+    requestTimeout: resolved.joinTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, resolved.joinTimeoutMs),
+  };
+  const http: Server =
+    resolved.tlsCert !== null && resolved.tlsKey !== null
+      ? createHttpsServer({
+          ...timeouts,
+          cert: readFileSync(resolved.tlsCert),
+          key: readFileSync(resolved.tlsKey),
+        })
+      : createHttpServer(timeouts);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(resolved.port, resolved.host, () => {
@@ -192,5 +245,13 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
   }
   const server = new PatchbayServer(final, http, engine, log);
   log.info({ url: server.url, rtcPort: final.rtcPort, announcedIp: final.announcedIp }, 'listening');
+  if (server.testingMode) {
+    log.warn(
+      'testing mode: no app certificate is configured, so any app id joins and tokens are not checked; ' +
+        'configure apps (PATCHBAY_APP_ID + PATCHBAY_APP_CERTIFICATE, or an apps file) before exposing this server',
+    );
+  } else {
+    log.info({ apps: Object.keys(server.options.apps).length }, 'token checks on');
+  }
   return server;
 }

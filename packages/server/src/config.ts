@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { MAX_MESSAGE_BYTES } from '@patchbay/protocol';
 
 /** Options of `createServer()` / `patchbay serve`. Every field is optional; defaults below. */
@@ -20,6 +21,35 @@ export interface ServerOptions {
   staticRoutes: Record<string, string>;
   /** Interval of RTCP sender reports on each forwarded stream, ms. Default 1000. */
   senderReportIntervalMs: number;
+  /**
+   * Apps this server accepts: app id -> app certificate (the HS256 secret of its tokens, at least
+   * 16 characters). When there are none the server runs in **testing mode**: any app id, no token
+   * checks (a warning is logged). Default {} (env: PATCHBAY_APP_ID + PATCHBAY_APP_CERTIFICATE for
+   * one app, and/or a file in `appsFile`).
+   */
+  apps: Record<string, string>;
+  /** A JSON file `{ "<app id>": "<certificate>", ... }` merged under `apps`. Default none (env PATCHBAY_APPS_FILE). */
+  appsFile: string | null;
+  /** Seconds before a token privilege expires that `token-privilege-will-expire` is sent. Default 30. */
+  tokenWarnSeconds: number;
+  /** Signaling messages per second one connection may send (token bucket rate). Default 100. */
+  maxMessagesPerSecond: number;
+  /** Burst size of that bucket. Default 200. */
+  messageBurst: number;
+  /** Joins per second one IP address may attempt (token bucket rate). Default 10. */
+  maxJoinsPerSecondPerIp: number;
+  /** Burst size of that bucket. Default 20. */
+  joinBurstPerIp: number;
+  /** Participants one channel may hold (hosts and audience). Default 200. */
+  maxParticipantsPerChannel: number;
+  /** Audio tracks one participant may have at once, its published track plus each subscription. Default 64. */
+  maxTracksPerParticipant: number;
+  /** A connection that has not joined a channel this long after connecting (or leaving) is closed; it also bounds how long HTTP request headers may take. Default 10000 ms. */
+  joinTimeoutMs: number;
+  /** PEM certificate file: serve https/wss instead of http/ws. Needs `tlsKey`. Default none (env PATCHBAY_TLS_CERT). */
+  tlsCert: string | null;
+  /** PEM private key file of `tlsCert`. Default none (env PATCHBAY_TLS_KEY). */
+  tlsKey: string | null;
 }
 
 export type ResolvedServerOptions = ServerOptions & { rtcPort: number; rtcBind: string; announcedIp: string };
@@ -34,7 +64,55 @@ const DEFAULTS: ServerOptions = {
   logLevel: 'info',
   senderReportIntervalMs: 1000,
   staticRoutes: {},
+  apps: {},
+  appsFile: null,
+  tokenWarnSeconds: 30,
+  maxMessagesPerSecond: 100,
+  messageBurst: 200,
+  maxJoinsPerSecondPerIp: 10,
+  joinBurstPerIp: 20,
+  maxParticipantsPerChannel: 200,
+  maxTracksPerParticipant: 64,
+  joinTimeoutMs: 10000,
+  tlsCert: null,
+  tlsKey: null,
 };
+
+const POSITIVE_NUMBERS = [
+  'tokenWarnSeconds',
+  'maxMessagesPerSecond',
+  'messageBurst',
+  'maxJoinsPerSecondPerIp',
+  'joinBurstPerIp',
+  'maxParticipantsPerChannel',
+  'maxTracksPerParticipant',
+  'joinTimeoutMs',
+  'maxMessageBytes',
+] as const;
+
+function readAppsFile(path: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new TypeError(`cannot read the apps file ${path}: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new TypeError(`the apps file ${path} must hold a JSON object { "<app id>": "<certificate>" }`);
+  }
+  return parsed as Record<string, string>;
+}
+
+function checkApps(apps: Record<string, unknown>): Record<string, string> {
+  for (const [id, cert] of Object.entries(apps)) {
+    if (id.length < 1 || id.length > 128)
+      throw new TypeError(`app id "${id.slice(0, 20)}" must have 1-128 characters`);
+    if (typeof cert !== 'string' || cert.length < 16) {
+      throw new TypeError(`the certificate of app "${id}" must be a string of at least 16 characters`);
+    }
+  }
+  return apps as Record<string, string>;
+}
 
 function envInt(name: string): number | undefined {
   const v = process.env[name];
@@ -58,8 +136,25 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     rtcBind: process.env.PATCHBAY_RTC_BIND || undefined,
     announcedIp: process.env.PATCHBAY_ANNOUNCED_IP || undefined,
     logLevel: (process.env.PATCHBAY_LOG_LEVEL as ServerOptions['logLevel']) || undefined,
+    appsFile: process.env.PATCHBAY_APPS_FILE || undefined,
+    tlsCert: process.env.PATCHBAY_TLS_CERT || undefined,
+    tlsKey: process.env.PATCHBAY_TLS_KEY || undefined,
   });
   const o: ServerOptions = { ...DEFAULTS, ...env, ...clean(options) };
+  for (const key of POSITIVE_NUMBERS) {
+    const v = o[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+      throw new TypeError(`${key} must be a positive number, got ${String(v)}`);
+    }
+  }
+  if ((o.tlsCert === null) !== (o.tlsKey === null)) {
+    throw new TypeError('TLS needs both a certificate (tlsCert) and its key (tlsKey)');
+  }
+  const envApp =
+    process.env.PATCHBAY_APP_ID && process.env.PATCHBAY_APP_CERTIFICATE
+      ? { [process.env.PATCHBAY_APP_ID]: process.env.PATCHBAY_APP_CERTIFICATE }
+      : {};
+  o.apps = checkApps({ ...(o.appsFile ? readAppsFile(o.appsFile) : {}), ...envApp, ...o.apps });
   for (const key of ['port', 'rtcPort'] as const) {
     const v = o[key];
     if (v !== null && (!Number.isInteger(v) || v < 0 || v > 65535)) {

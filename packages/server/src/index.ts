@@ -2,3 +2,4 @@ export { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } 
 export { ServerError } from './errors.js';
 export type { Logger } from './logger.js';
 export { createServer, PatchbayServer, type ServerStats } from './PatchbayServer.js';
+export { buildToken, type BuildTokenOptions, verifyToken } from '@patchbay/token';

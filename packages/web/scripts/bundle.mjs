@@ -22,12 +22,14 @@ const minify = process.argv.includes('--minify');
 const targets = [
   { file: 'patchbay.js', global: 'Patchbay' },
   { file: 'patchbay-ng-compat.js', global: 'AgoraRTC' },
+  // The legacy Web SDK v3 API (callbacks, streams) over the same client: global `AgoraRTC`.
+  { file: 'patchbay-v3-compat.js', global: 'AgoraRTC', from: join(root, 'dist', 'v3', 'index.js') },
 ];
 
-for (const { file, global } of targets) {
+for (const { file, global, from = entry } of targets) {
   await build({
     stdin: {
-      contents: `import factory from ${JSON.stringify(entry)};\nglobalThis[${JSON.stringify(global)}] = factory;\n`,
+      contents: `import factory from ${JSON.stringify(from)};\nglobalThis[${JSON.stringify(global)}] = factory;\n`,
       resolveDir: root,
       sourcefile: `${global}-entry.js`,
       loader: 'js',
@@ -36,7 +38,6 @@ for (const { file, global } of targets) {
     format: 'iife',
     platform: 'browser',
     target: 'es2022',
-    inject: [join(root, 'scripts', 'buffer-shim.js')],
     outfile: join(outDir, file),
     sourcemap: true,
     minify,

@@ -1,4 +1,10 @@
-import { ChannelSession, PatchbayError, type RemoteUser, SerialQueue } from '@patchbay/client';
+import {
+  ChannelSession,
+  type ChannelSessionEvents,
+  PatchbayError,
+  type RemoteUser,
+  SerialQueue,
+} from '@patchbay/client';
 import { ErrorCode, type Uid } from '@patchbay/protocol';
 import { audioContext } from './audio.js';
 import { WebErrorCode, webError } from './errors.js';
@@ -35,6 +41,36 @@ export interface ClientConfig {
 
 export type WebRemoteUser = RemoteUser<RemoteAudioTrack>;
 
+/** One entry of the "volume-indicator" event: a user's level 0..100 (the local user has the client's own uid). */
+export interface VolumeIndicatorResult {
+  uid: Uid;
+  level: number;
+}
+
+/** The Web SDK NG's AgoraRTCStats, from the browser's RTCPeerConnection statistics. */
+export interface RTCStats {
+  /** Seconds since join(). */
+  Duration: number;
+  /** bps, over the last second. */
+  RecvBitrate: number;
+  RecvBytes: number;
+  SendBitrate: number;
+  SendBytes: number;
+  /** Users in the channel, this one included. */
+  UserCount: number;
+  /** ms, from the ICE candidate pair (publisher connection first). */
+  RTT: number;
+  /** Kbps, as estimated by the browser (0 when unknown). */
+  OutgoingAvailableBandwidth: number;
+}
+
+/** Events of the browser client: the core's plus the Web SDK NG's "volume-indicator". */
+export type ClientEvents = ChannelSessionEvents<RemoteAudioTrack> & {
+  'volume-indicator': [result: VolumeIndicatorResult[]];
+};
+
+type Listener<A extends unknown[]> = (...args: A) => void;
+
 const MODES: readonly string[] = ['rtc', 'live', 'p2p'];
 const CODECS: readonly string[] = ['vp8', 'vp9', 'av1', 'h264', 'h265'];
 const AUDIO_CODECS: readonly string[] = ['opus', 'pcma', 'pcmu', 'g722'];
@@ -47,7 +83,6 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
   readonly mode: ClientMode;
   readonly codec: VideoCodec;
   readonly audioCodec: string;
-  #role: ClientRole;
   #roleOptions: ClientRoleOptions | undefined;
   readonly #ops = new SerialQueue();
   #published: LocalAudioTrack[] = [];
@@ -55,6 +90,10 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
   #mixer: MediaStreamAudioDestinationNode | null = null;
   readonly #mixed = new Set<LocalAudioTrack>();
   #sending: MediaStreamTrack | null = null;
+  #volumeTimer: ReturnType<typeof setInterval> | null = null;
+  #statsTimer: ReturnType<typeof setInterval> | null = null;
+  #joinedAt = 0;
+  #stats: RTCStats = emptyStats();
 
   constructor(config: ClientConfig = {}) {
     if (config === null || typeof config !== 'object') {
@@ -86,6 +125,9 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
     }
     super(browserPlatform, {
       server: resolveServer(config.server),
+      // "p2p" has no meaning here: everyone is a host, as in "rtc".
+      mode: mode === 'live' ? 'live' : 'rtc',
+      role,
       ...(config.requestTimeoutMs !== undefined ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
       wrapRemoteTrack: (user, track, mid) => new RemoteAudioTrack(user.uid, track as MediaStreamTrack, mid),
       releaseRemoteTrack: (track) => track._release(),
@@ -93,16 +135,126 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
     this.mode = mode;
     this.codec = codec;
     this.audioCodec = audioCodec;
-    this.#role = role;
     this.#roleOptions = config.clientRoleOptions;
     this.on('connection-state-change', (state) => {
-      if (state === 'DISCONNECTED') this.#forgetPublished();
+      if (state === 'CONNECTED') this.#startStats();
+      if (state === 'DISCONNECTED') {
+        this.#forgetPublished();
+        this.#stopStats();
+        if (this.#volumeTimer) clearInterval(this.#volumeTimer);
+        this.#volumeTimer = null;
+      }
+    });
+    // The server stopped our publishing (token privilege expired): nothing is published any more.
+    this.on('token-privilege-did-expire', (privilege) => {
+      if (privilege === 'publishAudio') void this.#ops.run(async () => this.#forgetPublished());
     });
   }
 
-  /** "host" or "audience" (only meaningful in "live" mode). */
+  // The core's events plus "volume-indicator".
+  override on<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): this {
+    return super.on(event as never, listener as never);
+  }
+  override once<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): this {
+    return super.once(event as never, listener as never);
+  }
+  override off<K extends keyof ClientEvents>(event: K, listener?: Listener<ClientEvents[K]>): this {
+    return super.off(event as never, listener as never);
+  }
+
+  /**
+   * Emits "volume-indicator" every 2 s with the level (0..100) of the local user (what it sends)
+   * and of every subscribed user. As in the Web SDK NG, call it again after each join().
+   */
+  enableAudioVolumeIndicator(): void {
+    if (this.#volumeTimer) return;
+    this.#volumeTimer = setInterval(() => {
+      if (this.connectionState !== 'CONNECTED') return;
+      const result: VolumeIndicatorResult[] = [];
+      const uid = this.uid;
+      if (uid !== null && this.#published.length > 0) {
+        const level = Math.max(...this.#published.map((t) => t.getVolumeLevel()));
+        result.push({ uid, level: Math.round(level * 100) });
+      }
+      for (const user of this.remoteUsers) {
+        if (user.audioTrack)
+          result.push({ uid: user.uid, level: Math.round(user.audioTrack.getVolumeLevel() * 100) });
+      }
+      (this.emit as (event: string, ...args: unknown[]) => void)('volume-indicator', result);
+    }, 2000);
+  }
+
+  /** Connection statistics, refreshed every second while joined (synchronous, as in the Web SDK NG). */
+  getRTCStats(): RTCStats {
+    return {
+      ...this.#stats,
+      Duration: this.#joinedAt ? Math.round((Date.now() - this.#joinedAt) / 1000) : 0,
+      UserCount: this.connectionState === 'CONNECTED' ? this.remoteUsers.length + 1 : 0,
+    };
+  }
+
+  #startStats(): void {
+    this.#stopStats();
+    this.#joinedAt = Date.now();
+    this.#stats = emptyStats();
+    let previous: { at: number; sent: number; received: number } | null = null;
+    const poll = async (): Promise<void> => {
+      let sent = 0;
+      let received = 0;
+      let rtt = -1;
+      let bandwidth = 0;
+      for (const pc of [this.publisherConnection, this.subscriberConnection]) {
+        if (!pc) continue;
+        let report: RTCStatsReport;
+        try {
+          report = (await pc.getStats()) as RTCStatsReport;
+        } catch {
+          continue;
+        }
+        const entries = new Map<string, Record<string, unknown>>();
+        report.forEach((entry: Record<string, unknown>) => entries.set(String(entry.id), entry));
+        for (const entry of entries.values()) {
+          if (entry.type !== 'transport') continue;
+          sent += Number(entry.bytesSent ?? 0);
+          received += Number(entry.bytesReceived ?? 0);
+          const pair = entries.get(String(entry.selectedCandidatePairId));
+          if (!pair) continue;
+          if (rtt < 0 && typeof pair.currentRoundTripTime === 'number')
+            rtt = pair.currentRoundTripTime * 1000;
+          if (typeof pair.availableOutgoingBitrate === 'number' && pc === this.publisherConnection) {
+            bandwidth = pair.availableOutgoingBitrate / 1000;
+          }
+        }
+      }
+      const now = Date.now();
+      const seconds = previous ? (now - previous.at) / 1000 : 0;
+      this.#stats = {
+        ...this.#stats,
+        SendBytes: sent,
+        RecvBytes: received,
+        SendBitrate:
+          previous && seconds > 0 ? Math.max(0, Math.round(((sent - previous.sent) * 8) / seconds)) : 0,
+        RecvBitrate:
+          previous && seconds > 0
+            ? Math.max(0, Math.round(((received - previous.received) * 8) / seconds))
+            : 0,
+        RTT: rtt < 0 ? 0 : Math.round(rtt),
+        OutgoingAvailableBandwidth: Math.round(bandwidth),
+      };
+      previous = { at: now, sent, received };
+    };
+    this.#statsTimer = setInterval(() => void poll(), 1000);
+  }
+
+  #stopStats(): void {
+    if (this.#statsTimer) clearInterval(this.#statsTimer);
+    this.#statsTimer = null;
+    this.#joinedAt = 0;
+  }
+
+  /** "host" or "audience"; always "host" unless the mode is "live". */
   get role(): ClientRole {
-    return this.#role;
+    return this.clientRole;
   }
 
   /** The local tracks published now. */
@@ -129,9 +281,6 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
     return this.#ops.run(async () => {
       if (this.connectionState !== 'CONNECTED') {
         throw PatchbayError.invalidOperation('publish() needs a joined channel; call join() first');
-      }
-      if (this.mode === 'live' && this.#role === 'audience') {
-        throw PatchbayError.invalidOperation('an audience cannot publish; call setClientRole("host") first');
       }
       const list = Array.isArray(tracks) ? tracks : [tracks];
       if (list.length === 0) throw PatchbayError.invalidParams('publish() needs at least one track');
@@ -192,7 +341,23 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
     }
     this.#sending = output;
     this.#published = tracks;
-    if (tracks.length < 2) this.#mixTo([]);
+    if (tracks.length < 2 && this.#mixed.size > 0) this.#mixTo([]);
+    if (output) await this.#applyBitrate(Math.max(...tracks.map((t) => t.encoderConfig.bitrate)));
+  }
+
+  /** Caps the Opus bitrate at the encoder configuration's (Kbps). Best effort: browsers may ignore it. */
+  async #applyBitrate(kbps: number): Promise<void> {
+    const sender = this.publisherConnection?.getTransceivers()[0]?.sender as RTCRtpSender | undefined;
+    if (!sender?.getParameters) return;
+    try {
+      const parameters = sender.getParameters();
+      if (!parameters.encodings?.length) return;
+      if (parameters.encodings[0].maxBitrate === kbps * 1000) return;
+      parameters.encodings[0].maxBitrate = kbps * 1000;
+      await sender.setParameters(parameters);
+    } catch {
+      // not supported here; the browser's default bitrate applies
+    }
   }
 
   /** Connects exactly `tracks` to the client's mixer and returns its track. */
@@ -225,7 +390,7 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
     this.#closeWatchers.clear();
     this.#published = [];
     this.#sending = null;
-    this.#mixTo([]);
+    if (this.#mixed.size > 0) this.#mixTo([]);
   }
 
   /** Subscribes to a user's audio ("audio" is the only media type) and fills `user.audioTrack`. */
@@ -253,8 +418,9 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
   }
 
   /**
-   * "host" or "audience"; the second argument may be `{ level }` or a bare
-   * AudienceLatencyLevelType number. An audience in "live" mode must unpublish first.
+   * "host" or "audience" (live mode; no effect in rtc mode); the second argument may be `{ level }`
+   * or a bare AudienceLatencyLevelType number, and is accepted but not used. An audience must
+   * unpublish first. Before join() it sets the role to join with.
    */
   async setClientRole(role: ClientRole, options?: ClientRoleOptions | number): Promise<void> {
     if (role !== 'host' && role !== 'audience') {
@@ -278,7 +444,7 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
     if (role === 'audience' && this.mode === 'live' && this.#published.length > 0) {
       throw PatchbayError.invalidOperation('unpublish() before becoming an audience');
     }
-    this.#role = role;
+    await this.switchRole(role);
     this.#roleOptions = resolved;
   }
 
@@ -295,4 +461,17 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
     await super.leave();
     this.#forgetPublished();
   }
+}
+
+function emptyStats(): RTCStats {
+  return {
+    Duration: 0,
+    RecvBitrate: 0,
+    RecvBytes: 0,
+    SendBitrate: 0,
+    SendBytes: 0,
+    UserCount: 0,
+    RTT: 0,
+    OutgoingAvailableBandwidth: 0,
+  };
 }

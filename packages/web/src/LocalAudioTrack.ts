@@ -1,5 +1,6 @@
 import { PatchbayError, TypedEmitter } from '@patchbay/client';
 import { type AudioFrameCallback, analyserLevel, audioContext, ensureRunning, FrameTap } from './audio.js';
+import { mediaError } from './errors.js';
 import {
   type AudioEncoderConfiguration,
   type AudioEncoderConfigurationPreset,
@@ -9,6 +10,8 @@ import {
 export type LocalTrackEvents = {
   'track-ended': [];
   'track-updated': [track: MediaStreamTrack];
+  /** Buffer source tracks only. */
+  'source-state-change': [state: 'stopped' | 'playing' | 'paused'];
 };
 
 let nextTrackId = 1;
@@ -21,9 +24,10 @@ let nextTrackId = 1;
 export class LocalAudioTrack extends TypedEmitter<LocalTrackEvents> {
   readonly trackMediaType = 'audio' as const;
   readonly #trackId = `track-${Date.now().toString(36)}-${nextTrackId++}`;
-  readonly #source: MediaStreamTrack;
+  #source: MediaStreamTrack | null;
+  readonly #label: string;
   readonly #ctx: AudioContext;
-  readonly #sourceNode: MediaStreamAudioSourceNode;
+  #sourceNode: AudioNode;
   readonly #volumeNode: GainNode;
   readonly #sendNode: GainNode;
   readonly #destination: MediaStreamAudioDestinationNode;
@@ -39,24 +43,27 @@ export class LocalAudioTrack extends TypedEmitter<LocalTrackEvents> {
   #tap: FrameTap | null = null;
   readonly #onEnded = (): void => this.emit('track-ended');
 
-  /** @internal use createCustomAudioTrack() or createMicrophoneAudioTrack() */
+  /**
+   * @internal use createCustomAudioTrack(), createMicrophoneAudioTrack() or createBufferSourceAudioTrack().
+   * `source` is an audio MediaStreamTrack, or a node of the page's shared AudioContext (getAudioContext()).
+   */
   constructor(
-    mediaStreamTrack: MediaStreamTrack,
+    source: MediaStreamTrack | AudioNode,
     encoderConfig?: AudioEncoderConfiguration | AudioEncoderConfigurationPreset,
+    label?: string,
   ) {
     super();
-    if (
-      typeof MediaStreamTrack === 'undefined' ||
-      !(mediaStreamTrack instanceof MediaStreamTrack) ||
-      mediaStreamTrack.kind !== 'audio'
-    ) {
+    const isTrack = typeof MediaStreamTrack !== 'undefined' && source instanceof MediaStreamTrack;
+    const isNode = typeof AudioNode !== 'undefined' && source instanceof AudioNode;
+    if (!(isTrack && (source as MediaStreamTrack).kind === 'audio') && !isNode) {
       throw PatchbayError.invalidParams('mediaStreamTrack must be an audio MediaStreamTrack');
     }
     this.#encoder = resolveEncoderConfig(encoderConfig);
-    this.#source = mediaStreamTrack;
     const ctx = audioContext();
     this.#ctx = ctx;
-    this.#sourceNode = ctx.createMediaStreamSource(new MediaStream([mediaStreamTrack]));
+    if (isNode && (source as AudioNode).context !== ctx) {
+      throw PatchbayError.invalidParams('an AudioNode source must belong to getAudioContext()');
+    }
     this.#volumeNode = ctx.createGain();
     this.#sendNode = ctx.createGain();
     const channels = this.#encoder.stereo ? 2 : 1;
@@ -65,12 +72,35 @@ export class LocalAudioTrack extends TypedEmitter<LocalTrackEvents> {
     this.#analyser = ctx.createAnalyser();
     this.#analyser.fftSize = 1024;
     this.#scratch = new Float32Array(this.#analyser.fftSize);
+    if (isTrack) {
+      const track = source as MediaStreamTrack;
+      this.#source = track;
+      this.#label = label ?? track.label;
+      this.#sourceNode = ctx.createMediaStreamSource(new MediaStream([track]));
+      track.addEventListener('ended', this.#onEnded);
+    } else {
+      this.#source = null;
+      this.#label = label ?? 'AudioNode';
+      this.#sourceNode = source as AudioNode;
+    }
     this.#sourceNode.connect(this.#volumeNode);
     this.#volumeNode.connect(this.#sendNode);
     this.#sendNode.connect(this.#destination);
     this.#sendNode.connect(this.#analyser);
-    mediaStreamTrack.addEventListener('ended', this.#onEnded);
     ensureRunning();
+  }
+
+  /** @internal swaps the source MediaStreamTrack (microphone setDevice); returns the old one. */
+  protected replaceSource(track: MediaStreamTrack): MediaStreamTrack | null {
+    const old = this.#source;
+    old?.removeEventListener('ended', this.#onEnded);
+    this.#sourceNode.disconnect();
+    this.#source = track;
+    this.#sourceNode = this.#ctx.createMediaStreamSource(new MediaStream([track]));
+    this.#sourceNode.connect(this.#volumeNode);
+    track.addEventListener('ended', this.#onEnded);
+    this.emit('track-updated', this.getMediaStreamTrack());
+    return old;
   }
 
   getTrackId(): string {
@@ -82,8 +112,8 @@ export class LocalAudioTrack extends TypedEmitter<LocalTrackEvents> {
     return this.#destination.stream.getAudioTracks()[0];
   }
 
-  /** The track given to createCustomAudioTrack() or opened by createMicrophoneAudioTrack(). */
-  getSourceMediaStreamTrack(): MediaStreamTrack {
+  /** The track given to createCustomAudioTrack() or opened by createMicrophoneAudioTrack() (null for a buffer source). */
+  getSourceMediaStreamTrack(): MediaStreamTrack | null {
     return this.#source;
   }
 
@@ -93,7 +123,7 @@ export class LocalAudioTrack extends TypedEmitter<LocalTrackEvents> {
   }
 
   getTrackLabel(): string {
-    return this.#source.label;
+    return this.#source?.label ?? this.#label;
   }
 
   get isPlaying(): boolean {
@@ -198,7 +228,7 @@ export class LocalAudioTrack extends TypedEmitter<LocalTrackEvents> {
     this.stop();
     this.#tap?.dispose();
     this.#tap = null;
-    this.#source.removeEventListener('ended', this.#onEnded);
+    this.#source?.removeEventListener('ended', this.#onEnded);
     this.#sourceNode.disconnect();
     this.#volumeNode.disconnect();
     this.#sendNode.disconnect();
@@ -225,15 +255,41 @@ export class LocalAudioTrack extends TypedEmitter<LocalTrackEvents> {
 
 /** A track opened by createMicrophoneAudioTrack(); close() releases the microphone. */
 export class MicrophoneAudioTrack extends LocalAudioTrack {
-  protected override onClose(): void {
-    this.getSourceMediaStreamTrack().stop();
+  readonly #constraints: MediaTrackConstraints;
+
+  /** @internal use createMicrophoneAudioTrack() */
+  constructor(
+    track: MediaStreamTrack,
+    constraints: MediaTrackConstraints,
+    encoderConfig?: AudioEncoderConfiguration | AudioEncoderConfigurationPreset,
+  ) {
+    super(track, encoderConfig);
+    this.#constraints = constraints;
   }
 
-  /** Switching microphones needs a new track in this version: close this one and create another. */
-  async setDevice(_deviceId: string): Promise<void> {
-    throw new PatchbayError(
-      'NOT_SUPPORTED',
-      'setDevice() is not supported yet: close() the track and createMicrophoneAudioTrack({ microphoneId })',
-    );
+  protected override onClose(): void {
+    this.getSourceMediaStreamTrack()?.stop();
+  }
+
+  /** Switches to another microphone (a deviceId from getMicrophones()) without republishing. */
+  async setDevice(deviceId: string): Promise<void> {
+    if (typeof deviceId !== 'string' || deviceId === '') {
+      throw PatchbayError.invalidParams('setDevice() takes a deviceId from getMicrophones()');
+    }
+    if (this.closed) throw PatchbayError.invalidOperation('the track is closed');
+    if (this.getSourceMediaStreamTrack()?.getSettings().deviceId === deviceId) return;
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        audio: { ...this.#constraints, deviceId: { exact: deviceId } },
+      });
+    } catch (error) {
+      throw mediaError(error);
+    }
+    if (this.closed) {
+      for (const t of stream.getTracks()) t.stop();
+      throw PatchbayError.invalidOperation('the track was closed while switching devices');
+    }
+    this.replaceSource(stream.getAudioTracks()[0])?.stop();
   }
 }

@@ -1,22 +1,21 @@
 import { PatchbayError } from '@patchbay/client';
 import { ErrorCode } from '@patchbay/protocol';
 
-/**
- * Codes the browser SDK produces that are not (yet) in @patchbay/protocol's ErrorCode: they come
- * from the browser's media APIs and have the Web SDK NG's names.
- */
+/** The codes only the browser SDK produces (all in @patchbay/protocol's ErrorCode). */
 export const WebErrorCode = {
-  PERMISSION_DENIED: 'PERMISSION_DENIED',
-  DEVICE_NOT_FOUND: 'DEVICE_NOT_FOUND',
-  INVALID_LOCAL_TRACK: 'INVALID_LOCAL_TRACK',
-  MEDIA_ERROR: 'MEDIA_ERROR',
+  PERMISSION_DENIED: ErrorCode.PERMISSION_DENIED,
+  DEVICE_NOT_FOUND: ErrorCode.DEVICE_NOT_FOUND,
+  INVALID_LOCAL_TRACK: ErrorCode.INVALID_LOCAL_TRACK,
+  MEDIA_ERROR: ErrorCode.MEDIA_ERROR,
+  FETCH_AUDIO_FILE_FAILED: ErrorCode.FETCH_AUDIO_FILE_FAILED,
+  DECODE_AUDIO_FILE_FAILED: ErrorCode.DECODE_AUDIO_FILE_FAILED,
 } as const;
 
 export type WebErrorCode = (typeof WebErrorCode)[keyof typeof WebErrorCode];
 
 /** A PatchbayError with one of the browser-only codes. */
 export function webError(code: WebErrorCode, message: string, data?: unknown): PatchbayError {
-  return new PatchbayError(code as unknown as ErrorCode, message, data);
+  return new PatchbayError(code, message, data);
 }
 
 export function notSupported(message: string): PatchbayError {

@@ -1,6 +1,11 @@
 import { PatchbayError } from '@patchbay/client';
 import { ERROR_CODES, ErrorCode } from '@patchbay/protocol';
 import { audioContext, resumeAudioContext } from './audio.js';
+import {
+  type BufferSourceAudioTrackInitConfig,
+  BufferSourceAudioTrack,
+  decodeAudioSource,
+} from './BufferSourceAudioTrack.js';
 import { Client, type ClientConfig } from './Client.js';
 import type { AudioEncoderConfiguration, AudioEncoderConfigurationPreset } from './encoderConfig.js';
 import {
@@ -19,6 +24,8 @@ import {
   watchDevices,
 } from './hooks.js';
 import { LocalAudioTrack, MicrophoneAudioTrack } from './LocalAudioTrack.js';
+import { createPcmAudioTrack, PcmAudioTrack } from './PcmAudioTrack.js';
+import { RemoteAudioTrack } from './RemoteAudioTrack.js';
 import { setParameter, setServer } from './settings.js';
 
 export const VERSION = '0.1.0';
@@ -81,7 +88,7 @@ export async function createMicrophoneAudioTrack(
     throw mediaError(error);
   }
   watchDevices();
-  return new MicrophoneAudioTrack(stream.getAudioTracks()[0], config.encoderConfig);
+  return new MicrophoneAudioTrack(stream.getAudioTracks()[0], constraints, config.encoderConfig);
 }
 
 const VIDEO = 'Patchbay carries audio only: video tracks are not supported';
@@ -101,12 +108,17 @@ export function createMicrophoneAndCameraTracks(_audio?: unknown, _video?: unkno
 export function createCustomVideoTrack(_config?: unknown): never {
   throw notSupported(`createCustomVideoTrack(): ${VIDEO}`);
 }
-export function createBufferSourceAudioTrack(_config?: unknown): Promise<never> {
-  return Promise.reject(
-    notSupported(
-      'createBufferSourceAudioTrack() is not supported yet: play the buffer through an AudioBufferSourceNode into a MediaStreamAudioDestinationNode and use createCustomAudioTrack()',
-    ),
-  );
+/** Decodes a file, URL or AudioBuffer into a track that publishes it once startProcessAudioBuffer() is called. */
+export async function createBufferSourceAudioTrack(
+  config: BufferSourceAudioTrackInitConfig,
+): Promise<BufferSourceAudioTrack> {
+  if (config === null || typeof config !== 'object' || config.source === undefined) {
+    throw PatchbayError.invalidParams(
+      'createBufferSourceAudioTrack() takes { source: File | URL | AudioBuffer }',
+    );
+  }
+  const buffer = await decodeAudioSource(config.source);
+  return new BufferSourceAudioTrack(config.source, buffer, config.encoderConfig);
 }
 
 /** Whether this browser has what Patchbay needs (WebRTC, WebSocket, Web Audio). */
@@ -228,6 +240,9 @@ export {
 };
 export type {
   ClientConfig,
+  ClientEvents,
+  RTCStats,
+  VolumeIndicatorResult,
   ClientMode,
   ClientRole,
   ClientRoleOptions,
@@ -239,7 +254,14 @@ export type { Uid } from '@patchbay/protocol';
 export type { AudioFrameCallback } from './audio.js';
 export type { AudioEncoderConfiguration, AudioEncoderConfigurationPreset } from './encoderConfig.js';
 export type { DeviceChangeInfo, FactoryEvents, FactoryHooks } from './hooks.js';
-export { RemoteAudioTrack } from './RemoteAudioTrack.js';
+export { BufferSourceAudioTrack, RemoteAudioTrack };
+export { createPcmAudioTrack, PcmAudioTrack };
+export type { PcmAudioTrackInitConfig, PcmAudioTrackStats } from './PcmAudioTrack.js';
+export type {
+  AudioSourceOptions,
+  AudioSourceState,
+  BufferSourceAudioTrackInitConfig,
+} from './BufferSourceAudioTrack.js';
 export { WebErrorCode } from './errors.js';
 
 const factory = {
@@ -248,6 +270,8 @@ const factory = {
   createCustomAudioTrack,
   createMicrophoneAudioTrack,
   createBufferSourceAudioTrack,
+  createPcmAudioTrack,
+  PcmAudioTrack,
   createCameraVideoTrack,
   createScreenVideoTrack,
   createMicrophoneAndCameraTracks,
@@ -284,6 +308,8 @@ const factory = {
   Client,
   LocalAudioTrack,
   MicrophoneAudioTrack,
+  BufferSourceAudioTrack,
+  RemoteAudioTrack,
 };
 
 const hooks: FactoryHooks = {

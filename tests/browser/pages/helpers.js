@@ -74,7 +74,30 @@
     return client;
   }
 
+  /** A mono 16-bit WAV file (as a Blob) of `seconds` of a `freq` Hz sine at `rate`. */
+  function wavBlob(freq, seconds, rate = 48000) {
+    const n = Math.round(seconds * rate);
+    const view = new DataView(new ArrayBuffer(44 + n * 2));
+    const text = (at, s) => [...s].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0)));
+    text(0, 'RIFF');
+    view.setUint32(4, 36 + n * 2, true);
+    text(8, 'WAVEfmt ');
+    view.setUint32(16, 16, true);
+    view.setUint16(20, 1, true);
+    view.setUint16(22, 1, true);
+    view.setUint32(24, rate, true);
+    view.setUint32(28, rate * 2, true);
+    view.setUint16(32, 2, true);
+    view.setUint16(34, 16, true);
+    text(36, 'data');
+    view.setUint32(40, n * 2, true);
+    for (let i = 0; i < n; i++)
+      view.setInt16(44 + i * 2, Math.round(16000 * Math.sin((2 * Math.PI * freq * i) / rate)), true);
+    return new Blob([view.buffer], { type: 'audio/wav' });
+  }
+
   window.T = {
+    wavBlob,
     state,
     makeTone,
     zeroCrossFreq,

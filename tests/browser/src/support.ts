@@ -1,10 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type PatchbayServer } from '@patchbay/server';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -93,38 +91,6 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
-/**
- * Where pages are loaded from: the Patchbay server itself (staticRoutes), or, with a server build
- * that does not serve staticRoutes yet, a small local file server (the page then calls setServer()).
- */
-let fallback: { server: http.Server; origin: string } | null = null;
-
-async function pageOrigin(server: PatchbayServer): Promise<{ origin: string; sameOrigin: boolean }> {
-  const probe = await fetch(`${server.httpUrl}/sdk/patchbay.js`, { method: 'HEAD' });
-  if (probe.ok) return { origin: server.httpUrl, sameOrigin: true };
-  if (!fallback) {
-    const routes: Record<string, string> = { '/sdk/': BUNDLE_DIR, '/test/': PAGES_DIR };
-    const files = http.createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      for (const [prefix, dir] of Object.entries(routes)) {
-        if (!path.startsWith(prefix)) continue;
-        const file = normalize(join(dir, path.slice(prefix.length)));
-        if (file.startsWith(dir + sep) && existsSync(file) && statSync(file).isFile()) {
-          const type = file.endsWith('.html') ? 'text/html' : 'text/javascript';
-          res.writeHead(200, { 'content-type': `${type}; charset=utf-8` });
-          createReadStream(file).pipe(res);
-          return;
-        }
-      }
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
-    files.unref();
-    fallback = { server: files, origin: `http://127.0.0.1:${(files.address() as AddressInfo).port}` };
-  }
-  return { origin: fallback.origin, sameOrigin: false };
-}
-
 /** Opens a test page of `server` and waits until the SDK and the helpers are loaded. */
 export async function openPage(browser: Browser, server: PatchbayServer, name = 'index.html'): Promise<Page> {
   const page = await browser.context.newPage();
@@ -132,17 +98,10 @@ export async function openPage(browser: Browser, server: PatchbayServer, name = 
   page.on('console', (message) => {
     if (process.env.PATCHBAY_TEST_PAGE_LOG) console.error(`[page ${message.type()}] ${message.text()}`);
   });
-  const { origin, sameOrigin } = await pageOrigin(server);
-  await page.goto(`${origin}/test/${name}`);
+  // The page comes from the Patchbay server itself, so the SDK's default server (the page's origin) is right.
+  await page.goto(`${server.httpUrl}/test/${name}`);
   const global = name.includes('ng-compat') ? 'AgoraRTC' : 'Patchbay';
   await page.waitForFunction((g) => (globalThis as Record<string, unknown>)[g] !== undefined, global);
-  if (!sameOrigin) {
-    await page.evaluate(
-      ([g, url]) =>
-        (globalThis as unknown as Record<string, { setServer(u: string): void }>)[g].setServer(url),
-      [global, server.url] as const,
-    );
-  }
   return page;
 }
 
@@ -171,6 +130,23 @@ export class FrameRecorder {
     this.#chunks.length = 0;
     this.#length = 0;
   }
+  /** RMS (fraction of full scale) of the last `ms` of 48 kHz mono audio recorded. */
+  recentRms(ms = 100): number {
+    const want = Math.round(48 * ms);
+    let sum = 0;
+    let n = 0;
+    for (let i = this.#chunks.length - 1; i >= 0 && n < want; i--) {
+      for (const s of this.#chunks[i]) sum += (s / 32768) ** 2;
+      n += this.#chunks[i].length;
+    }
+    return n ? Math.sqrt(sum / n) : 0;
+  }
+
+  /** Waits until the last 100 ms are louder than `threshold` (audio flows end to end). */
+  async waitForSound(threshold = 0.05, timeoutMs = 10000): Promise<void> {
+    await waitFor(() => this.recentRms(100) > threshold, timeoutMs, 'audio at the listener');
+  }
+
   get samples(): Int16Array {
     const out = new Int16Array(this.#length);
     let at = 0;

@@ -152,6 +152,32 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
       Math.abs(result.frequency - 660) / 660 < 0.01,
       `page heard ${result.frequency.toFixed(1)} Hz (rms ${result.rms.toFixed(3)}), expected 660 Hz within 1%`,
     );
+    const more = talker.pushExternalAudioFrame(generateTone(660, 48000, 1, 1));
+    await sleep(500);
+    const unsubscribed = await run<Record<string, unknown>>(
+      page,
+      `async (P, T) => {
+        const client = T.state.client;
+        const user = client.remoteUsers.find((u) => u.uid === 'node-talker');
+        const track = user.audioTrack;
+        const level = track.getVolumeLevel();
+        track.play();
+        const playing = track.isPlaying;
+        track.setVolume(30);
+        const badVolume = (() => { try { track.setVolume(101); return 'accepted'; } catch (e) { return e.code; } })();
+        await client.unsubscribe(user);
+        return { level: level > 0.1, playing, badVolume, cleared: user.audioTrack === undefined, released: track.released, hasAudio: user.hasAudio };
+      }`,
+    );
+    assert.deepEqual(unsubscribed, {
+      level: true,
+      playing: true,
+      badVolume: 'INVALID_PARAMS',
+      cleared: true,
+      released: true,
+      hasAudio: true,
+    });
+    await more;
     await page.close();
     await talker.leave();
   });
@@ -239,7 +265,7 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
     await silent.leave();
   });
 
-  test('two pages hear each other', async () => {
+  test('two pages hear each other; volume-indicator and getRTCStats report them', async () => {
     const pageA = await openPage(browser, server);
     const pageB = await openPage(browser, server);
     await call(pageA, 'join', 'web-d', 'page-a');
@@ -248,7 +274,31 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
     await call(pageB, 'publishTone', 550);
     await call(pageA, 'subscribeAndRecord', 'page-b', 1024);
     await call(pageB, 'subscribeAndRecord', 'page-a', 1024);
+    await run(
+      pageA,
+      `async (P, T) => {
+        T.state.volumes = [];
+        T.state.client.on('volume-indicator', (result) => T.state.volumes.push(result));
+        T.state.client.enableAudioVolumeIndicator();
+      }`,
+    );
     await sleep(2500);
+    const indicators = await run<{ uid: unknown; level: number }[][]>(
+      pageA,
+      'async (P, T) => T.state.volumes',
+    );
+    assert.ok(indicators.length >= 1, 'volume-indicator fired');
+    const last = indicators[indicators.length - 1];
+    assert.deepEqual(last.map((v) => v.uid).sort(), ['page-a', 'page-b']);
+    assert.ok(
+      last.every((v) => v.level > 10 && v.level <= 100),
+      JSON.stringify(last),
+    );
+    const stats = await run<Record<string, number>>(pageA, 'async (P, T) => T.state.client.getRTCStats()');
+    assert.equal(stats.UserCount, 2);
+    assert.ok(stats.SendBitrate > 5000 && stats.RecvBitrate > 5000, JSON.stringify(stats));
+    console.log(`page A getRTCStats: ${JSON.stringify(stats)}`);
+    assert.ok(stats.SendBytes > 0 && stats.RecvBytes > 0 && stats.Duration >= 2, JSON.stringify(stats));
     type Analysis = { frequency: number; rms: number };
     const heardByA = await call<Analysis>(pageA, 'analyse', 'page-b');
     const heardByB = await call<Analysis>(pageB, 'analyse', 'page-a');
@@ -274,31 +324,35 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
     await listener.join('test-app', 'web-e', null, 'node-listener-e');
     await call(page, 'join', 'web-e', 'page-e');
     await call(page, 'publishTone', 880);
-    await waitFor(() => listener.remoteUsers.some((u) => u.audioTrack), 10000, 'subscription');
-    await sleep(800);
+    await recorder.waitForSound();
 
     /** RMS of what the listener hears over the next `ms`, after `settleMs` for the change to arrive. */
-    const level = async (ms = 700, settleMs = 500): Promise<number> => {
-      await sleep(settleMs);
+    /**
+     * Waits (up to 5 s) until the listener's last 200 ms satisfy `arrived` (the change made it
+     * through the jitter buffers), then returns the RMS of the next 600 ms.
+     */
+    const levelAfter = async (arrived: (recent: number) => boolean): Promise<number> => {
+      await waitFor(() => arrived(recorder.recentRms(200)), 5000, 'the change to reach the listener');
+      await sleep(200);
       recorder.clear();
-      await sleep(ms);
+      await sleep(600);
       return rms(recorder.samples);
     };
     const setLocal = (body: string) => run(page, `async (P, T) => { ${body} }`);
 
-    const loud = await level();
+    const loud = await levelAfter((r) => r > 0.2);
     assert.ok(loud > 0.2, `the tone is heard before muting (rms ${loud.toFixed(3)})`);
     await setLocal('await T.state.local.setMuted(true);');
-    const muted = await level();
+    const muted = await levelAfter((r) => r < 0.01);
     assert.ok(muted < 0.01, `muted: rms ${muted.toFixed(4)}`);
     await setLocal('await T.state.local.setMuted(false);');
-    const unmuted = await level();
+    const unmuted = await levelAfter((r) => r > 0.2);
     assert.ok(unmuted > 0.2, `unmuted: rms ${unmuted.toFixed(3)}`);
     await setLocal('T.state.local.setVolume(0);');
-    const zero = await level();
+    const zero = await levelAfter((r) => r < 0.01);
     assert.ok(zero < 0.01, `volume 0: rms ${zero.toFixed(4)}`);
     await setLocal('T.state.local.setVolume(50);');
-    const half = await level();
+    const half = await levelAfter((r) => r > 0.05);
     assert.ok(
       half / loud > 0.4 && half / loud < 0.6,
       `volume 50: rms ${half.toFixed(3)} vs ${loud.toFixed(3)} at 100`,
@@ -365,8 +419,8 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
       }`,
     );
     assert.equal(result.localTracks, 2);
-    await waitFor(() => listener.remoteUsers.some((u) => u.audioTrack), 10000, 'subscription');
-    await sleep(1000);
+    await recorder.waitForSound();
+    await sleep(300);
     recorder.clear();
     await sleep(1000);
     const both = recorder.samples;
@@ -543,5 +597,148 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
     );
     assert.deepEqual(out, { perClient: 'WS_ERR', badScheme: 'INVALID_PARAMS', global: 'WS_ERR' });
     await page.close();
+  });
+
+  test('createBufferSourceAudioTrack: silent until startProcessAudioBuffer, then the file is heard; pause/resume/stop', async () => {
+    const page = await openPage(browser, server);
+    const listener = nodeClient();
+    const recorder = new FrameRecorder();
+    listener.on('user-published', (user) => {
+      void listener.subscribe(user, 'audio').then((track) => track.onAudioFrame(recorder.push));
+    });
+    await listener.join('test-app', 'web-i', null, 'node-listener-i');
+    const created = await run<Record<string, unknown>>(
+      page,
+      `async (P, T) => {
+        await T.join('web-i', 'page-i');
+        const track = await P.createBufferSourceAudioTrack({ source: T.wavBlob(523, 1) });
+        T.state.buffer = track;
+        T.state.sourceStates = [];
+        track.on('source-state-change', (s) => T.state.sourceStates.push(s));
+        await T.state.client.publish(track);
+        const bad = await P.createBufferSourceAudioTrack({ source: new Blob([new Uint8Array([1, 2, 3])]) }).then(() => 'resolved', (e) => e.code);
+        return { duration: Math.round(track.duration * 1000), state: track.currentState, bad };
+      }`,
+    );
+    assert.deepEqual(created, { duration: 1000, state: 'stopped', bad: 'DECODE_AUDIO_FILE_FAILED' });
+    await waitFor(() => listener.remoteUsers.some((u) => u.audioTrack), 10000, 'subscription');
+    await sleep(700);
+    recorder.clear();
+    await sleep(700);
+    assert.ok(
+      rms(recorder.samples) < 0.005,
+      `silent before startProcessAudioBuffer (rms ${rms(recorder.samples)})`,
+    );
+
+    await run(page, 'async (P, T) => T.state.buffer.startProcessAudioBuffer({ loop: true })');
+    await sleep(500);
+    recorder.clear();
+    await sleep(1500);
+    const f = estimateFrequency(recorder.samples, 48000, 1);
+    assert.ok(Math.abs(f - 523) / 523 < 0.01, `heard ${f.toFixed(1)} Hz from the WAV, expected 523`);
+    const playing = await run<Record<string, unknown>>(
+      page,
+      `async (P, T) => {
+        const t = T.state.buffer;
+        const time = t.getCurrentTime();
+        t.pauseProcessAudioBuffer();
+        const paused = t.currentState;
+        const pausedAt = t.getCurrentTime();
+        return { timeOk: time >= 0 && time <= 1, paused, pausedOk: pausedAt >= 0 && pausedAt <= 1 };
+      }`,
+    );
+    assert.deepEqual(playing, { timeOk: true, paused: 'paused', pausedOk: true });
+    await waitFor(() => recorder.recentRms(200) < 0.005, 5000, 'silence after pauseProcessAudioBuffer()');
+    recorder.clear();
+    await sleep(600);
+    assert.ok(rms(recorder.samples) < 0.005, `silent while paused (rms ${rms(recorder.samples)})`);
+    const states = await run<string[]>(
+      page,
+      `async (P, T) => {
+        T.state.buffer.resumeProcessAudioBuffer();
+        T.state.buffer.stopProcessAudioBuffer();
+        T.state.buffer.startProcessAudioBuffer({ cycle: 1 });
+        await new Promise((r) => setTimeout(r, 1300));
+        return T.state.sourceStates;
+      }`,
+    );
+    assert.deepEqual(states, ['playing', 'paused', 'playing', 'stopped', 'playing', 'stopped']);
+    await page.close();
+    await listener.leave();
+  });
+
+  test('MicrophoneAudioTrack.setDevice switches microphones while published', async () => {
+    const page = await openPage(browser, server);
+    const out = await run<Record<string, unknown>>(
+      page,
+      `async (P, T) => {
+        await T.join('web-j', 'page-j');
+        const mic = await P.createMicrophoneAudioTrack();
+        await T.state.client.publish(mic);
+        const before = mic.getSourceMediaStreamTrack().getSettings().deviceId;
+        const mics = await P.getMicrophones();
+        const other = mics.find((m) => m.deviceId !== before && m.deviceId !== 'default');
+        let updated = 0;
+        mic.on('track-updated', () => updated++);
+        await mic.setDevice(other.deviceId);
+        const after = mic.getSourceMediaStreamTrack().getSettings().deviceId;
+        const bad = await mic.setDevice('no-such-device').then(() => 'resolved', (e) => e.code);
+        const published = T.state.client.localTracks.length;
+        mic.close();
+        return { switched: after === other.deviceId && after !== before, updated, bad, published };
+      }`,
+    );
+    assert.deepEqual(out, { switched: true, updated: 1, bad: 'DEVICE_NOT_FOUND', published: 1 });
+    await page.close();
+  });
+
+  test('live mode: an audience hears a host, cannot publish, is not announced until it becomes a host', async () => {
+    const page = await openPage(browser, server);
+    const host = nodeClient();
+    const seen: string[] = [];
+    host.on('user-joined', (u) => seen.push(`joined:${String(u.uid)}`));
+    host.setExternalAudioSource(true, 48000, 1);
+    await host.join('test-app', 'web-k', null, 'node-host');
+    const joined = await run<Record<string, unknown>>(
+      page,
+      `async (P, T) => {
+        const client = P.createClient({ mode: 'live', codec: 'vp8', role: 'audience' });
+        T.state.client = client;
+        await client.setClientRole('audience', { level: P.AudienceLatencyLevelType.AUDIENCE_LEVEL_LOW_LATENCY });
+        await client.join('test-app', 'web-k', null, 'page-audience');
+        const local = P.createCustomAudioTrack({ mediaStreamTrack: T.makeTone(300).track });
+        T.state.local = local;
+        const publish = await client.publish(local).then(() => 'resolved', (e) => e.code);
+        return { role: client.role, publish, options: client.clientRoleOptions };
+      }`,
+    );
+    assert.deepEqual(joined, {
+      role: 'audience',
+      publish: 'AUDIENCE_CANNOT_PUBLISH',
+      options: { level: 1 },
+    });
+    await call(page, 'subscribeAndRecord', 'node-host', 1024);
+    const pushed = host.pushExternalAudioFrame(generateTone(770, 48000, 1, 1.5));
+    await sleep(2000);
+    await pushed;
+    const heard = await call<{ frequency: number }>(page, 'analyse', 'node-host');
+    assert.ok(
+      Math.abs(heard.frequency - 770) / 770 < 0.01,
+      `audience heard ${heard.frequency.toFixed(1)} Hz`,
+    );
+    assert.equal(seen.length, 0, 'an audience is not announced');
+
+    const becameHost = await run<Record<string, unknown>>(
+      page,
+      `async (P, T) => {
+        await T.state.client.setClientRole('host');
+        await T.state.client.publish(T.state.local);
+        return { role: T.state.client.role, tracks: T.state.client.localTracks.length };
+      }`,
+    );
+    assert.deepEqual(becameHost, { role: 'host', tracks: 1 });
+    await waitFor(() => seen.includes('joined:page-audience'), 5000, 'user-joined for the new host');
+    await page.close();
+    await host.leave();
   });
 });

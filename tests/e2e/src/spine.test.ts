@@ -118,6 +118,9 @@ describe('spine: a Node app pushes PCM, everyone in the channel hears it', () =>
     assert.deepEqual(events, ['joined:speaker', 'published:speaker']);
     assert.equal(late.remoteUsers[0]?.hasAudio, true);
     const track = await late.subscribe('speaker', 'audio');
+    // Opus in-band FEC is negotiated both ways through the SFU.
+    assert.match(publisher.publisherConnection?.remoteDescription?.sdp ?? '', /a=fmtp:\d+ [^\r\n]*useinbandfec=1/);
+    assert.match(late.subscriberConnection?.remoteDescription?.sdp ?? '', /a=fmtp:111 [^\r\n]*useinbandfec=1/);
     assert.equal(track.getUserId(), 'speaker');
     await publisher.unpublish();
     await waitFor(() => events.includes('unpublished:speaker'), 3000, 'user-unpublished');

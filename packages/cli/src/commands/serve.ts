@@ -5,11 +5,26 @@ import {
   resolveServerOptions,
   type ServerOptions,
 } from '@patchbay/server';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CliError, EXIT_USAGE } from '../errors.js';
+
+/** The browser SDK bundles at /sdk/ and the demo app at / (from this repository's layout, when present). */
+function demoRoutes(): Record<string, string> {
+  const routes: Record<string, string> = {};
+  const sdk = fileURLToPath(new URL('../../../web/bundle', import.meta.url));
+  const demo = fileURLToPath(new URL('../../../../apps/demo', import.meta.url));
+  if (existsSync(sdk)) routes['/sdk/'] = sdk;
+  if (existsSync(demo)) routes['/'] = demo;
+  return routes;
+}
 
 /** What `patchbay serve` passes on to createServer(); anything left out comes from env or defaults. */
 export type ServeOptions = Partial<
-  Pick<ServerOptions, 'host' | 'port' | 'rtcPort' | 'rtcBind' | 'announcedIp' | 'logLevel'>
+  Pick<
+    ServerOptions,
+    'host' | 'port' | 'rtcPort' | 'rtcBind' | 'announcedIp' | 'logLevel' | 'tlsCert' | 'tlsKey' | 'appsFile'
+  >
 >;
 
 export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -17,11 +32,14 @@ export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 
 /** The two lines `patchbay serve` prints once listening (the first is parsed by scripts and tests). */
 export function describeServer(server: PatchbayServer): string {
   const { rtcBind, announcedIp } = server.options;
+  const apps = Object.keys(server.options.apps).length;
   return (
     `Patchbay listening on ${server.httpUrl} (signaling ${server.url}, ` +
     `media udp ${rtcBind}:${server.rtcPort} announced as ${announcedIp})\n` +
-    'Testing mode: any app id is accepted and tokens are not checked (pass null); ' +
-    'for development only, do not expose this server to untrusted networks.\n'
+    (server.testingMode
+      ? 'Testing mode: any app id is accepted and tokens are not checked (pass null); ' +
+        'for development only, do not expose this server to untrusted networks.\n'
+      : `Token checks on for ${apps} app${apps === 1 ? '' : 's'}: joins need a token (patchbay token).\n`)
   );
 }
 
@@ -40,7 +58,7 @@ export async function serve(options: ServeOptions = {}): Promise<PatchbayServer>
       EXIT_USAGE,
     );
   }
-  const server = await createServer(options).catch((error: unknown) => {
+  const server = await createServer({ staticRoutes: demoRoutes(), ...options }).catch((error: unknown) => {
     // node-datachannel's error for a UDP port it cannot bind carries no code; recognise its message.
     if (error instanceof Error && /UDP mux/i.test(error.message)) {
       throw new CliError(

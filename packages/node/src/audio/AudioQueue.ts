@@ -206,6 +206,26 @@ export class AudioQueue {
     });
   }
 
+  /** Samples (not frames) ever accepted by `push()`. */
+  get pushedSamples(): number {
+    return this.#pushedTotal;
+  }
+
+  /** Samples (not frames) ever taken out by `read()` or dropped by `clear()`; real audio only. */
+  get consumedSamples(): number {
+    return this.#consumedTotal;
+  }
+
+  /** Whether some pushed audio is still waiting outside the ring (the producer is ahead by more than the capacity). */
+  get hasPending(): boolean {
+    return this.#pendingSamples > 0;
+  }
+
+  /** Queued plus pending audio, in sample-frames. */
+  get queuedFrames(): number {
+    return (this.#count + this.#pendingSamples) / this.#channels;
+  }
+
   /** A snapshot of the counters (a new object each call). */
   get stats(): Readonly<AudioQueueStats> {
     return { ...this.#stats };

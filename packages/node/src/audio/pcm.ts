@@ -117,3 +117,28 @@ export function toInt16Samples(data: unknown, channels: number): Int16Array {
   }
   return out;
 }
+
+/**
+ * Converts float PCM (-1..1) to 16-bit samples, checking every value first so that nothing is
+ * written when one is bad. Allocates nothing.
+ *
+ * @param input - Float samples, interleaved.
+ * @param out - Destination, at least `input.length` long; the first `input.length` entries are written.
+ * @throws PatchbayError `INVALID_PCM_VALUE` for NaN, an infinity, or a value outside -1..1 (its index is in the message).
+ */
+export function floatToInt16(input: Float32Array, out: Int16Array): void {
+  const n = input.length;
+  for (let i = 0; i < n; i++) {
+    const v = input[i];
+    if (!(v >= -1 && v <= 1)) {
+      throw new PatchbayError(
+        ErrorCode.INVALID_PCM_VALUE,
+        `Float PCM sample ${i} is ${String(v)}: float samples must be finite numbers from -1 to 1.`,
+      );
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const v = Math.round(input[i] * 32768);
+    out[i] = v > 32767 ? 32767 : v;
+  }
+}

@@ -126,7 +126,13 @@ export class DatachannelEngine implements MediaEngine {
 
   createEgress(label: string, handlers: EgressHandlers): EgressEndpoint {
     const pc = this.#peer(label);
-    watchState(pc, handlers.onClosed);
+    // One state callback for the whole connection instead of onOpen/onClosed on every track:
+    // each node-datachannel callback is a thread-safe function with its own libuv async handle,
+    // and libuv walks every async handle on every wake-up of the event loop (each received packet).
+    const link: EgressLink = { connected: false };
+    watchState(pc, handlers.onClosed, (state) => {
+      link.connected = state === 'connected';
+    });
     const log = this.#log;
     let next = 0;
     const announce = (sdp: string) => this.#announce(sdp);
@@ -138,7 +144,7 @@ export class DatachannelEngine implements MediaEngine {
         description.addOpusCodec(OPUS_PT);
         description.addSSRC(ssrc, CNAME, `pb-${mid}`, `audio-${mid}`);
         const track = pc.addTrack(description);
-        return new DatachannelSlot(mid, ssrc, track);
+        return new DatachannelSlot(mid, ssrc, track, link);
       },
       async createOffer(): Promise<string> {
         pc.setLocalDescription('offer');
@@ -166,40 +172,46 @@ export class DatachannelEngine implements MediaEngine {
   }
 }
 
+/** Shared by the slots of one egress connection. */
+interface EgressLink {
+  /** ICE + DTLS-SRTP are up (the tracks of a connected PeerConnection are open). */
+  connected: boolean;
+}
+
 class DatachannelSlot implements EgressSlot {
   readonly mid: string;
   readonly ssrc: number;
   onRtcp: ((buf: Buffer) => void) | null = null;
-  #open = false;
   readonly #track: Track;
+  readonly #link: EgressLink;
 
-  constructor(mid: string, ssrc: number, track: Track) {
+  constructor(mid: string, ssrc: number, track: Track, link: EgressLink) {
     this.mid = mid;
     this.ssrc = ssrc;
     this.#track = track;
-    track.onOpen(() => {
-      this.#open = true;
-    });
-    track.onClosed(() => {
-      this.#open = false;
-    });
+    this.#link = link;
     track.onMessage((buf) => this.onRtcp?.(buf));
   }
 
+  /** Hot path. A track added by a renegotiation still in flight is not open yet: that throws, and drops. */
   send(buf: Buffer): boolean {
-    if (!this.#open) return false;
+    if (!this.#link.connected) return false;
     try {
       return this.#track.sendMessageBinary(buf);
     } catch {
-      this.#open = false;
       return false;
     }
   }
 }
 
-function watchState(pc: PeerConnection, onClosed: (reason: string) => void): void {
+function watchState(
+  pc: PeerConnection,
+  onClosed: (reason: string) => void,
+  onState?: (state: string) => void,
+): void {
   let done = false;
   pc.onStateChange((state) => {
+    onState?.(state);
     if (!done && (state === 'failed' || state === 'closed')) {
       done = true;
       onClosed(state);

@@ -24,7 +24,12 @@ const OFFER = [
 
 describe('sdp', () => {
   it('reads mid, Opus payload type, SSRC and the audio-level extension', () => {
-    assert.deepEqual(parseAudioOffer(OFFER), { mid: '0', opusPayloadType: 111, ssrc: 123456, audioLevelExtId: 1 });
+    assert.deepEqual(parseAudioOffer(OFFER), {
+      mid: '0',
+      opusPayloadType: 111,
+      ssrc: 123456,
+      audioLevelExtId: 1,
+    });
   });
 
   it('rejects offers it cannot forward', () => {

@@ -34,9 +34,10 @@ export class Channel {
     return this.#participants.has(uidKey(uid));
   }
 
+  /** A participant the others can see (an audience member is not one). */
   get(uid: Uid): Participant {
     const p = this.#participants.get(uidKey(uid));
-    if (!p)
+    if (!p || !p.visible)
       throw new ServerError(
         ErrorCode.INVALID_REMOTE_USER,
         `user ${String(uid)} is not in channel "${this.name}"`,
@@ -52,9 +53,9 @@ export class Channel {
         `uid ${String(participant.uid)} is already in channel "${this.name}"`,
       );
     }
-    const present = [...this.#participants.values()].map(info);
+    const present = [...this.#participants.values()].filter((p) => p.visible).map(info);
     this.#participants.set(participant.key, participant);
-    this.broadcast({ type: 'user-joined', user: info(participant) }, participant);
+    if (participant.visible) this.broadcast({ type: 'user-joined', user: info(participant) }, participant);
     return present;
   }
 
@@ -65,7 +66,13 @@ export class Channel {
     const wasPublishing = participant.producer !== null;
     participant.close(reason);
     if (wasPublishing) this.broadcast({ type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' });
-    this.broadcast({ type: 'user-left', uid: participant.uid, reason });
+    if (participant.visible) this.broadcast({ type: 'user-left', uid: participant.uid, reason });
+  }
+
+  /** Tells the others a participant became visible (host) or invisible (audience). */
+  announceRole(participant: Participant): void {
+    if (participant.visible) this.broadcast({ type: 'user-joined', user: info(participant) }, participant);
+    else this.broadcast({ type: 'user-left', uid: participant.uid, reason: 'BecomeAudience' }, participant);
   }
 
   broadcast(message: ServerNotification, except?: Participant): void {

@@ -1,4 +1,4 @@
-import type { LeaveReason, ServerNotification, Uid } from '@patchbay/protocol';
+import type { LeaveReason, Role, ServerNotification, Uid } from '@patchbay/protocol';
 import { ErrorCode } from '@patchbay/protocol';
 import { ServerError } from '../errors.js';
 import { Producer } from '../forwarding/Producer.js';
@@ -22,6 +22,8 @@ export class Participant {
   readonly uid: Uid;
   readonly key: string;
   readonly link: ParticipantLink;
+  /** "host", or "audience" (live mode only): an audience is not announced and cannot publish. */
+  role: Role = 'host';
   readonly #engine: MediaEngine;
   readonly #label: string;
   #producer: Producer | null = null;
@@ -34,6 +36,22 @@ export class Participant {
     this.#label = label;
     this.#engine = engine;
     this.link = link;
+  }
+
+  /** Whether the others see this participant (user-joined, user lists, subscribe targets). */
+  get visible(): boolean {
+    return this.role === 'host';
+  }
+
+  /** Audio tracks this participant has: its published one plus each active subscription. */
+  get trackCount(): number {
+    const subscribed = this.#subscriber?.consumers.filter((c) => c.producer !== null).length ?? 0;
+    return (this.#producer ? 1 : 0) + subscribed;
+  }
+
+  isSubscribedTo(target: Participant): boolean {
+    const producer = target.producer;
+    return producer !== null && (this.#subscriber?.consumers.some((c) => c.producer === producer) ?? false);
   }
 
   get producer(): Producer | null {

@@ -1,0 +1,2 @@
+export { DirectRun, LoadRun, type WindowResult } from './LoadRun.js';
+export { spawnSfu, type SfuProcess } from './sfu.js';

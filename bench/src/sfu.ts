@@ -1,0 +1,81 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { processCpuSeconds, processRssBytes, withTimeout } from './util.js';
+
+export interface SfuProcess {
+  readonly pid: number;
+  /** Signaling URL, ws://127.0.0.1:<port>. */
+  readonly url: string;
+  /** The one UDP port carrying all media. */
+  readonly rtcPort: number;
+  cpuSeconds(): number;
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `patchbay serve` as a child process on free ports, media bound to the namespace's veth
+ * address, and reads its URL from stdout. BENCH_SFU_NODE_ARGS adds node flags (e.g. --cpu-prof).
+ */
+export async function spawnSfu(root: string): Promise<SfuProcess> {
+  const rtcBind = process.env.PATCHBAY_TEST_IP || '127.0.0.1';
+  const nodeArgs = (process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      resolve(root, 'packages/cli/bin/patchbay.js'),
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--rtc-port',
+      '0',
+      '--rtc-bind',
+      rtcBind,
+      '--log-level',
+      'warn',
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (stderr.length > 20000) stderr = stderr.slice(-10000);
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let rtcPort = 0;
+  const url = await withTimeout(
+    new Promise<string>((resolveUrl, reject) => {
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /signaling (wss?:\/\/[^\s,)]+)/.exec(out);
+        const p = /media udp [^\s]+:(\d+)/.exec(out);
+        if (m && p) {
+          rtcPort = Number(p[1]);
+          resolveUrl(m[1]);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`patchbay serve exited (${code}): ${stderr.trim()}`)));
+    }),
+    15000,
+    'patchbay serve to start',
+  );
+  const pid = child.pid as number;
+  return {
+    pid,
+    url,
+    rtcPort,
+    cpuSeconds: () => processCpuSeconds(pid),
+    rssBytes: () => processRssBytes(pid),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
