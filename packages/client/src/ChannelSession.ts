@@ -22,6 +22,7 @@ export type DisconnectedReason = 'LEAVE' | 'NETWORK_ERROR' | 'SERVER_ERROR';
 
 export type ChannelSessionEvents<T> = {
   'user-joined': [user: RemoteUser<T>];
+  'user-info-updated': [uid: Uid, msg: 'mute-audio' | 'unmute-audio'];
   'user-left': [user: RemoteUser<T>, reason: LeaveReason];
   'user-published': [user: RemoteUser<T>, mediaType: 'audio'];
   'user-unpublished': [user: RemoteUser<T>, mediaType: 'audio'];
@@ -167,10 +168,13 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       this.#channel = result.channel;
       for (const info of result.users) this.#addUser(info.uid, info.hasAudio);
       this.#setState('CONNECTED');
-      // Users (and their tracks) already present are announced like newcomers.
-      for (const user of this.#users.values()) {
+      // Users (and their tracks, and their mute state) already present are announced like newcomers.
+      for (const info of result.users) {
+        const user = this.#users.get(userKey(info.uid));
+        if (!user) continue;
         this.emit('user-joined', user);
         if (user.hasAudio) this.emit('user-published', user, 'audio');
+        if (info.muted) this.emit('user-info-updated', user.uid, 'mute-audio');
       }
       return result.uid;
     } catch (error) {
@@ -368,6 +372,15 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     this.#options.releaseRemoteTrack(track);
   }
 
+  /**
+   * Tells the others that the published audio is muted or not (it keeps flowing as silence).
+   * The SDKs call it from their tracks' setMuted(). A no-op when not connected.
+   */
+  protected async announceMuted(muted: boolean): Promise<void> {
+    if (this.#state !== 'CONNECTED' || !this.#signal) return;
+    await this.#signal.request('mute', { muted });
+  }
+
   #addUser(uid: Uid, hasAudio: boolean): RemoteUser<T> {
     const user: RemoteUser<T> = { uid, hasAudio, hasVideo: false };
     this.#users.set(userKey(uid), user);
@@ -406,6 +419,9 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         this.emit('user-unpublished', user, 'audio');
         return;
       }
+      case 'user-info-updated':
+        if (this.#users.has(userKey(message.uid))) this.emit('user-info-updated', message.uid, message.msg);
+        return;
       case 'bye':
         this.#teardown('SERVER_ERROR');
         return;

@@ -37,6 +37,8 @@ export type MediaType = z.infer<typeof mediaTypeSchema>;
 export const userInfoSchema = z.object({
   uid: uidSchema,
   hasAudio: z.boolean(),
+  /** True while the user publishes but has muted its audio (setMuted). Absent means false. */
+  muted: z.boolean().optional(),
 });
 export type UserInfo = z.infer<typeof userInfoSchema>;
 
@@ -69,6 +71,8 @@ export const renewTokenRequestSchema = z.object({
   id,
   token: z.string().min(1).max(4096),
 });
+/** The published audio was muted or unmuted (it keeps flowing as silence); others get user-info-updated. */
+export const muteRequestSchema = z.object({ type: z.literal('mute'), id, muted: z.boolean() });
 /** Live mode: switch between host and audience. An audience is not announced to the others. */
 export const setRoleRequestSchema = z.object({ type: z.literal('setRole'), id, role: roleSchema });
 
@@ -83,6 +87,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   pingRequestSchema,
   renewTokenRequestSchema,
   setRoleRequestSchema,
+  muteRequestSchema,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type ClientMessageType = ClientMessage['type'];
@@ -118,6 +123,7 @@ export const resultSchemas = {
   ping: emptyResult,
   renewToken: emptyResult,
   setRole: emptyResult,
+  mute: emptyResult,
 } as const satisfies Record<ClientMessageType, z.ZodType>;
 
 export type ResultOf<T extends ClientMessageType> = z.infer<(typeof resultSchemas)[T]>;
@@ -172,6 +178,13 @@ export const tokenDidExpireSchema = z.object({
   privilege: privilegeSchema,
 });
 
+/** Another user's published audio was muted or unmuted. */
+export const userInfoUpdatedSchema = z.object({
+  type: z.literal('user-info-updated'),
+  uid: uidSchema,
+  msg: z.enum(['mute-audio', 'unmute-audio']),
+});
+
 export const serverMessageSchema = z.discriminatedUnion('type', [
   resultMessageSchema,
   errorMessageSchema,
@@ -182,6 +195,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   byeSchema,
   tokenWillExpireSchema,
   tokenDidExpireSchema,
+  userInfoUpdatedSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ResultMessage = z.infer<typeof resultMessageSchema>;

@@ -86,6 +86,7 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
   #roleOptions: ClientRoleOptions | undefined;
   readonly #ops = new SerialQueue();
   #published: LocalAudioTrack[] = [];
+  #announcedMuted = false;
   readonly #closeWatchers = new Map<LocalAudioTrack, () => void>();
   #mixer: MediaStreamAudioDestinationNode | null = null;
   readonly #mixed = new Set<LocalAudioTrack>();
@@ -301,10 +302,12 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
       await this.#send(next);
       for (const track of list) {
         if (!this.#closeWatchers.has(track)) {
-          this.#closeWatchers.set(
-            track,
-            track._onClosed(() => void this.unpublish(track).catch(() => undefined)),
-          );
+          const offClosed = track._onClosed(() => void this.unpublish(track).catch(() => undefined));
+          const offMuted = track._onMuteChanged(() => void this.#syncMuted().catch(() => undefined));
+          this.#closeWatchers.set(track, () => {
+            offClosed();
+            offMuted();
+          });
         }
       }
     });
@@ -343,6 +346,15 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
     this.#published = tracks;
     if (tracks.length < 2 && this.#mixed.size > 0) this.#mixTo([]);
     if (output) await this.#applyBitrate(Math.max(...tracks.map((t) => t.encoderConfig.bitrate)));
+    await this.#syncMuted();
+  }
+
+  /** The published stream counts as muted when every published track is muted; others get user-info-updated. */
+  async #syncMuted(): Promise<void> {
+    const muted = this.#published.length > 0 && this.#published.every((t) => t.muted);
+    if (muted === this.#announcedMuted) return;
+    this.#announcedMuted = muted;
+    await this.announceMuted(muted);
   }
 
   /** Caps the Opus bitrate at the encoder configuration's (Kbps). Best effort: browsers may ignore it. */
@@ -460,6 +472,7 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
   override async leave(): Promise<void> {
     await super.leave();
     this.#forgetPublished();
+    this.#announcedMuted = false;
   }
 }
 

@@ -35,6 +35,7 @@ export class LocalAudioTrack extends TypedEmitter<LocalTrackEvents> {
   readonly #scratch: Float32Array<ArrayBuffer>;
   readonly #encoder: Required<Omit<AudioEncoderConfiguration, 'sampleSize'>>;
   readonly #closeListeners = new Set<(track: LocalAudioTrack) => void>();
+  readonly #muteListeners = new Set<() => void>();
   #volume = 100;
   #muted = false;
   #enabled = true;
@@ -164,8 +165,10 @@ export class LocalAudioTrack extends TypedEmitter<LocalTrackEvents> {
   /** Muted tracks send silence: remote users hear nothing until setMuted(false). */
   async setMuted(muted: boolean): Promise<void> {
     if (typeof muted !== 'boolean') throw PatchbayError.invalidParams('setMuted() takes a boolean');
+    const changed = this.#muted !== muted;
     this.#muted = muted;
     this.#applySendGain();
+    if (changed) for (const listener of [...this.#muteListeners]) listener();
   }
 
   /** Disabled tracks send silence and stop their local playback until enabled again. */
@@ -247,6 +250,12 @@ export class LocalAudioTrack extends TypedEmitter<LocalTrackEvents> {
   }
 
   /** @internal the client learns about close() to unpublish */
+  /** @internal The publishing client learns of setMuted() changes, to tell the others. */
+  _onMuteChanged(listener: () => void): () => void {
+    this.#muteListeners.add(listener);
+    return () => this.#muteListeners.delete(listener);
+  }
+
   _onClosed(listener: (track: LocalAudioTrack) => void): () => void {
     this.#closeListeners.add(listener);
     return () => this.#closeListeners.delete(listener);

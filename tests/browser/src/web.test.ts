@@ -321,6 +321,8 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
     listener.on('user-published', (user) => {
       void listener.subscribe(user, 'audio').then((track) => track.onAudioFrame(recorder.push));
     });
+    const infos: string[] = [];
+    listener.on('user-info-updated', (uid, msg) => infos.push(`${String(uid)}:${msg}`));
     await listener.join('test-app', 'web-e', null, 'node-listener-e');
     await call(page, 'join', 'web-e', 'page-e');
     await call(page, 'publishTone', 880);
@@ -348,6 +350,8 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
     await setLocal('await T.state.local.setMuted(false);');
     const unmuted = await levelAfter((r) => r > 0.2);
     assert.ok(unmuted > 0.2, `unmuted: rms ${unmuted.toFixed(3)}`);
+    // Others are told through user-info-updated (mute-audio, then unmute-audio).
+    assert.deepEqual(infos, ['page-e:mute-audio', 'page-e:unmute-audio']);
     await setLocal('T.state.local.setVolume(0);');
     const zero = await levelAfter((r) => r < 0.01);
     assert.ok(zero < 0.01, `volume 0: rms ${zero.toFixed(4)}`);

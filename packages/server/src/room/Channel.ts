@@ -81,5 +81,5 @@ export class Channel {
 }
 
 function info(p: Participant): UserInfo {
-  return { uid: p.uid, hasAudio: p.producer !== null };
+  return p.muted ? { uid: p.uid, hasAudio: p.producer !== null, muted: true } : { uid: p.uid, hasAudio: p.producer !== null };
 }

@@ -24,6 +24,8 @@ export class Participant {
   readonly link: ParticipantLink;
   /** "host", or "audience" (live mode only): an audience is not announced and cannot publish. */
   role: Role = 'host';
+  /** The published audio is muted (it still flows, as silence). */
+  muted = false;
   readonly #engine: MediaEngine;
   readonly #label: string;
   #producer: Producer | null = null;

@@ -212,6 +212,11 @@ export class SignalSession {
         return this.#renew(message.token, participant, channel);
       case 'setRole':
         return this.#setRole(message.role, participant);
+      case 'mute': {
+        const changed = participant.muted !== message.muted;
+        participant.muted = message.muted;
+        return { changed };
+      }
     }
   }
 
@@ -391,6 +396,9 @@ export class SignalSession {
         { type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' },
         participant,
       );
+    } else if (message.type === 'mute' && data.changed) {
+      const msg = participant.muted ? 'mute-audio' : 'unmute-audio';
+      this.#channel.broadcast({ type: 'user-info-updated', uid: participant.uid, msg }, participant);
     } else if (message.type === 'setRole' && data.changed) {
       this.#channel.announceRole(participant);
     }
