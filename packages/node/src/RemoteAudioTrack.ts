@@ -11,7 +11,8 @@ export class RemoteAudioTrack {
   readonly #uid: Uid;
   readonly #track: WrtcTrack;
   readonly mid: string;
-  readonly #callbacks: AudioFrameCallback[] = [];
+  /** Replaced, never mutated, so a callback that unsubscribes during dispatch cannot make another miss a frame. */
+  #callbacks: readonly AudioFrameCallback[] = [];
   readonly #frame: AudioFrame = {
     samples: new Int16Array(0),
     sampleRate: 48000,
@@ -43,11 +44,10 @@ export class RemoteAudioTrack {
 
   /** Calls `callback` with every decoded 10 ms frame. Returns a function that removes it. */
   onAudioFrame(callback: AudioFrameCallback): () => void {
-    this.#callbacks.push(callback);
+    this.#callbacks = [...this.#callbacks, callback];
     this.#attach();
     return () => {
-      const i = this.#callbacks.indexOf(callback);
-      if (i >= 0) this.#callbacks.splice(i, 1);
+      this.#callbacks = this.#callbacks.filter((cb) => cb !== callback);
       if (this.#callbacks.length === 0) this.#detach();
     };
   }
@@ -74,7 +74,7 @@ export class RemoteAudioTrack {
   /** @internal the subscription ended */
   release(): void {
     this.#released = true;
-    this.#callbacks.length = 0;
+    this.#callbacks = [];
     this.#detach();
   }
 }
