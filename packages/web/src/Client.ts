@@ -7,6 +7,7 @@ import {
 } from '@patchbay/client';
 import { ErrorCode, type Uid } from '@patchbay/protocol';
 import { audioContext } from './audio.js';
+import { type ClientException, ExceptionMonitor } from './ExceptionMonitor.js';
 import { WebErrorCode, webError } from './errors.js';
 import { LocalAudioTrack } from './LocalAudioTrack.js';
 import { browserPlatform } from './platform.js';
@@ -67,6 +68,7 @@ export interface RTCStats {
 /** Events of the browser client: the core's plus the Web SDK NG's "volume-indicator". */
 export type ClientEvents = ChannelSessionEvents<RemoteAudioTrack> & {
   'volume-indicator': [result: VolumeIndicatorResult[]];
+  exception: [exception: ClientException];
 };
 
 type Listener<A extends unknown[]> = (...args: A) => void;
@@ -92,6 +94,7 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
   readonly #mixed = new Set<LocalAudioTrack>();
   #sending: MediaStreamTrack | null = null;
   #volumeTimer: ReturnType<typeof setInterval> | null = null;
+  readonly #exceptions: ExceptionMonitor;
   #statsTimer: ReturnType<typeof setInterval> | null = null;
   #joinedAt = 0;
   #stats: RTCStats = emptyStats();
@@ -137,11 +140,30 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
     this.codec = codec;
     this.audioCodec = audioCodec;
     this.#roleOptions = config.clientRoleOptions;
+    this.#exceptions = new ExceptionMonitor(
+      {
+        localUid: () => this.uid,
+        localLevel: () => {
+          const live = this.#published.filter((t) => !t.muted && t.enabled);
+          return live.length === 0 ? null : Math.max(...live.map((t) => t.getVolumeLevel()));
+        },
+        remoteLevels: () =>
+          this.remoteUsers.flatMap((u) =>
+            u.audioTrack ? [[u.uid, u.audioTrack.getVolumeLevel()] as [Uid, number]] : [],
+          ),
+        sendBitrate: () => (this.isPublishing && this.#stats.SendBytes > 0 ? this.#stats.SendBitrate : null),
+      },
+      (exception) => (this.emit as (event: string, ...args: unknown[]) => void)('exception', exception),
+    );
     this.on('connection-state-change', (state) => {
-      if (state === 'CONNECTED') this.#startStats();
+      if (state === 'CONNECTED') {
+        this.#startStats();
+        this.#exceptions.start();
+      }
       if (state === 'DISCONNECTED') {
         this.#forgetPublished();
         this.#stopStats();
+        this.#exceptions.stop();
         if (this.#volumeTimer) clearInterval(this.#volumeTimer);
         this.#volumeTimer = null;
       }
@@ -152,7 +174,7 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
     });
   }
 
-  // The core's events plus "volume-indicator".
+  // The core's events plus "volume-indicator" and "exception".
   override on<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): this {
     return super.on(event as never, listener as never);
   }

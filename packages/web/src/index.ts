@@ -250,6 +250,7 @@ export type {
   WebRemoteUser,
 } from './Client.js';
 export type { ConnectionState, DisconnectedReason, RemoteUser } from '@patchbay/client';
+export type { ClientException } from './ExceptionMonitor.js';
 export type { Uid } from '@patchbay/protocol';
 export type { AudioFrameCallback } from './audio.js';
 export type { AudioEncoderConfiguration, AudioEncoderConfigurationPreset } from './encoderConfig.js';
