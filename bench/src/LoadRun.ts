@@ -72,7 +72,8 @@ export class LoadRun {
     const added: LoadPublisher[] = [];
     const indices = Array.from({ length: n }, (_, i) => this.publishers.length + i);
     await pool(indices, 4, async (index) => {
-      // One retry: a libdatachannel ↔ libdatachannel handshake occasionally stalls (see publishOffer).
+      // Retries: a libdatachannel ↔ libdatachannel publish occasionally stalls (see publishOffer) or
+      // fails at once ("remote candidate without ICE transport"); a fresh connection goes through.
       for (let attempt = 0; ; attempt++) {
         const pub = new LoadPublisher(index);
         const { signal, uid } = await this.#connect();
@@ -84,7 +85,7 @@ export class LoadRun {
         } catch (error) {
           pub.close();
           signal.close();
-          if (attempt >= 1) throw error;
+          if (attempt >= 3) throw error;
         }
       }
     });

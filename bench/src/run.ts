@@ -145,6 +145,7 @@ async function main(): Promise<void> {
           'Patchbay ÷ Janus',
           'Janus pps/core',
           'Janus delay p50/p99 ms',
+          'sent/offered %',
         ],
         rows: r.levels.map((l) => {
           const key = `${l.publishers}×${l.subscribers}`;
@@ -159,11 +160,13 @@ async function main(): Promise<void> {
             o ? `${round(o.sfuUsPerPacket / l.usPerPacket, 2)}×` : '—',
             Math.round(l.ppsPerCore),
             `${round(l.delayP50Ms, 2)} / ${round(l.delayP99Ms, 2)}`,
+            round(l.sentPct, 1),
           ];
         }),
         notes: [
           `Janus join → first packet (load peers, ${r.join.joins} sequential joins, existing subscriber adds the feed to its one connection): p50 ${round(r.join.p50Ms, 1)} ms, p95 ${round(r.join.p95Ms, 1)} ms${r.join.failures ? `, ${r.join.failures} failed` : ''}`,
           'Janus: HTTP API on 127.0.0.1, ICE only on the namespace veth (-E), VideoRoom only, debug level 3; CPU from /proc/<pid>/stat like the SFU',
+          'sent/offered: packets the load publishers got out in the window ÷ 50 per publisher per second; below 100 the machine (Janus + generator) could not keep pace, and the ramp stops under 95',
           ...(r.note ? [r.note] : []),
         ],
       };

@@ -6,6 +6,8 @@ export interface SfuProcess {
   readonly pid: number;
   /** Signaling URL, ws://127.0.0.1:<port>. */
   readonly url: string;
+  /** HTTP base URL (serves /sdk/ when the browser bundle exists). */
+  readonly httpUrl: string;
   /** The one UDP port carrying all media. */
   readonly rtcPort: number;
   cpuSeconds(): number;
@@ -46,6 +48,7 @@ export async function spawnSfu(root: string): Promise<SfuProcess> {
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let rtcPort = 0;
+  let httpUrl = '';
   const url = await withTimeout(
     new Promise<string>((resolveUrl, reject) => {
       let out = '';
@@ -53,8 +56,10 @@ export async function spawnSfu(root: string): Promise<SfuProcess> {
         out += d.toString();
         const m = /signaling (wss?:\/\/[^\s,)]+)/.exec(out);
         const p = /media udp [^\s]+:(\d+)/.exec(out);
+        const h = /listening on (https?:\/\/[^\s,)]+)/.exec(out);
         if (m && p) {
           rtcPort = Number(p[1]);
+          httpUrl = h?.[1] ?? '';
           resolveUrl(m[1]);
         }
       });
@@ -67,6 +72,7 @@ export async function spawnSfu(root: string): Promise<SfuProcess> {
   return {
     pid,
     url,
+    httpUrl,
     rtcPort,
     cpuSeconds: () => processCpuSeconds(pid),
     rssBytes: () => processRssBytes(pid),

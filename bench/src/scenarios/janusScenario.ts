@@ -15,6 +15,8 @@ export interface JanusLevel {
   benchCpuPct: number;
   delayP50Ms: number;
   delayP99Ms: number;
+  /** Packets sent in the window ÷ packets the publishers should have sent (the generator keeping pace), %. */
+  sentPct: number;
 }
 
 export type JanusResult =
@@ -99,13 +101,15 @@ export async function runJanus(levels: Level[], joins: number, windowMs = 8000):
           benchCpuPct: (100 * bench) / secs,
           delayP50Ms: percentile(d, 50),
           delayP99Ms: percentile(d, 99),
+          sentPct:
+            (100 * (expected / load.subscribers.length)) / ((load.publishers.length * secs * 1000) / 20),
         };
         out.push(row);
         console.log(
           `  janus ${row.publishers}×${row.subscribers}: ${Math.round(pps)} pps, loss ${row.lossPct.toFixed(3)} %, ` +
             `CPU ${row.cpuPct.toFixed(1)} % (${row.usPerPacket.toFixed(2)} µs/pkt), bench ${row.benchCpuPct.toFixed(1)} %`,
         );
-        if (row.lossPct > 0.1 || row.benchCpuPct > 150) break;
+        if (row.lossPct > 0.1 || row.benchCpuPct > 150 || row.sentPct < 95) break;
       }
     } finally {
       pacer.stop();

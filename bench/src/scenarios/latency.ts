@@ -4,7 +4,9 @@
  * sample-accurate inside the frame). Latency = onset arrival − push time of the onset frame.
  * The direct wrtc ↔ wrtc baseline (same signal, same detector, no SFU) runs in the same process.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { resolve } from 'node:path';
 import wrtc from '@roamhq/wrtc';
 import { createClient, type NodeClient } from '@patchbay/node';
@@ -201,6 +203,106 @@ async function measureDirect(options: Required<LatencyOptions>): Promise<Latency
   return detector.stats();
 }
 
+const CHROMIUM = process.env.PATCHBAY_CHROMIUM || '/usr/bin/chromium';
+
+/**
+ * Node SDK → SFU → headless Chromium running the browser SDK bundle (served by `patchbay serve` at
+ * /sdk/). The page subscribes and finds onsets in setAudioFrameCallback buffers (256 samples),
+ * dated with Date.now() like the push times on the Node side (same machine clock).
+ */
+async function measureChromium(
+  httpUrl: string,
+  url: string,
+  options: Required<LatencyOptions>,
+): Promise<LatencyStats> {
+  const { chromium } = await import('playwright-core');
+  const dir = mkdtempSync(join(tmpdir(), 'pb-bench-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+    ],
+  });
+  const pub = createClient({ server: url });
+  let clock: { stop(): void } | null = null;
+  const pushTimes: number[] = [];
+  try {
+    const page = await context.newPage();
+    await page.goto(`${httpUrl}/sdk/`).catch(() => undefined);
+    await page.addScriptTag({ url: `${httpUrl}/sdk/patchbay.js` });
+    await page.evaluate(async () => {
+      const g = globalThis as any;
+      const P = g.Patchbay;
+      const client = P.createClient({ mode: 'rtc', codec: 'vp8' });
+      g.onsets = [] as number[];
+      let quiet = 4800;
+      client.on('user-published', async (user: any) => {
+        const remote = await client.subscribe(user, 'audio');
+        remote.setAudioFrameCallback((buffer: any) => {
+          const now = Date.now();
+          const data = buffer.getChannelData(0) as Float32Array;
+          for (let k = 0; k < data.length; k++) {
+            if (Math.abs(data[k]) > 0.1) {
+              if (quiet >= 4800) g.onsets.push(now - ((data.length - k) / buffer.sampleRate) * 1000);
+              quiet = 0;
+            } else {
+              quiet++;
+            }
+          }
+        }, 256);
+      });
+      await client.join('bench', 'latency-chromium', null, null);
+    });
+    pub.setExternalAudioSource(true, RATE, 1);
+    await pub.join('bench', 'latency-chromium', null, null);
+    await sleep(1000);
+    const t0 = Date.now();
+    clock = realtimeClock((frame) => {
+      if (frame % PERIOD_FRAMES === 0) pushTimes.push(Date.now());
+      void pub.pushExternalAudioFrame(probeFrame(frame, 1)).catch(() => undefined);
+    });
+    await sleep(options.warmupMs + options.measureMs + 500);
+    clock.stop();
+    clock = null;
+    const onsets = (await page.evaluate(() => (globalThis as any).onsets)) as number[];
+    const latencies: number[] = [];
+    let last = -1;
+    for (const at of onsets) {
+      let idx = -1;
+      for (let i = pushTimes.length - 1; i >= 0; i--) {
+        if (pushTimes[i] <= at) {
+          idx = i;
+          break;
+        }
+      }
+      if (idx < 0 || idx === last) continue;
+      last = idx;
+      if (pushTimes[idx] >= t0 + options.warmupMs) latencies.push(at - pushTimes[idx]);
+    }
+    return {
+      events: latencies.length,
+      p50Ms: percentile(latencies, 50),
+      p95Ms: percentile(latencies, 95),
+      minMs: latencies.length ? Math.min(...latencies) : NaN,
+      maxMs: latencies.length ? Math.max(...latencies) : NaN,
+    };
+  } finally {
+    clock?.stop();
+    await pub.leave().catch(() => undefined);
+    await context.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export interface LatencyResult {
   sdkViaSfu: LatencyStats;
   direct: LatencyStats;
@@ -211,18 +313,25 @@ export async function runLatency(root: string, opts: LatencyOptions = {}): Promi
   const options = { warmupMs: opts.warmupMs ?? 5000, measureMs: opts.measureMs ?? 8000 };
   const sfu = await spawnSfu(root);
   let sdkViaSfu: LatencyStats;
+  let chromium: LatencyStats | { skipped: string };
+  const bundle = resolve(root, 'packages/web/bundle/patchbay.js');
   try {
     sdkViaSfu = await measureSdk(sfu.url, options);
+    if (!existsSync(bundle)) chromium = { skipped: `browser SDK bundle ${bundle} not built` };
+    else if (!existsSync(CHROMIUM)) chromium = { skipped: `${CHROMIUM} not found` };
+    else {
+      try {
+        chromium = await withTimeout(measureChromium(sfu.httpUrl, sfu.url, options), 60000, 'Chromium run');
+        if (chromium.events < 20)
+          chromium = { skipped: `only ${chromium.events} onsets detected in Chromium` };
+      } catch (error) {
+        chromium = { skipped: `Chromium run failed: ${(error as Error).message.split('\n')[0]}` };
+      }
+    }
   } finally {
     await sfu.stop();
   }
   const direct = await measureDirect(options);
-  const bundle = resolve(root, 'packages/web/bundle/patchbay.js');
-  const chromium = {
-    skipped: existsSync(bundle)
-      ? 'not measured in this round: the browser SDK bundle and /usr/bin/chromium exist, but the Node → SFU → Chromium probe is not written yet'
-      : `browser SDK bundle ${bundle} not built`,
-  };
   return { sdkViaSfu, direct, chromium };
 }
 
@@ -249,6 +358,7 @@ export function latencyTable(r: LatencyResult): Table {
     ],
     notes: [
       'push time = when pushExternalAudioFrame (or RTCAudioSource.onData) is called with the frame whose sample 0 starts the burst; arrival = onAudioFrame delivery time + offset of the onset sample inside the frame',
+      'Chromium: headless /usr/bin/chromium, browser SDK bundle from the SFU’s /sdk/, onset found in setAudioFrameCallback buffers of 256 samples; both sides date with Date.now() (same machine clock, ~1 ms resolution); includes the page’s Web Audio processing buffer, not a sound card',
     ],
   };
 }

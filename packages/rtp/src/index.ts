@@ -1,4 +1,13 @@
-export { buildSenderReport, parseReportBlocks, type ReportBlock, type SenderReportInit } from './rtcp.js';
+export {
+  buildSenderReport,
+  encodeCname,
+  findReportBlock,
+  parseReportBlocks,
+  type ReportBlock,
+  type SenderReportInit,
+  senderReportLength,
+  writeSenderReport,
+} from './rtcp.js';
 export { RtpRewriter } from './RtpRewriter.js';
 export {
   isRtcp,

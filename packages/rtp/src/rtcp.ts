@@ -24,16 +24,34 @@ export interface SenderReportInit {
   cname: string;
 }
 
-/** Builds a compound RTCP packet: SR without report blocks, then SDES with the CNAME. */
-export function buildSenderReport(init: SenderReportInit): Buffer {
-  const cname = Buffer.from(init.cname.slice(0, 255), 'utf8');
+/** Bytes of the compound SR + SDES that writeSenderReport() writes for a CNAME of `cnameBytes` bytes. */
+export function senderReportLength(cnameBytes: number): number {
   // SDES chunk: SSRC(4) + item type(1) + len(1) + text + end(1), padded to 32 bits.
-  const chunkLen = 4 + 2 + cname.length + 1;
-  const sdesLen = 4 + Math.ceil(chunkLen / 4) * 4;
-  const out = Buffer.alloc(28 + sdesLen);
+  return 28 + 4 + Math.ceil((4 + 2 + cnameBytes + 1) / 4) * 4;
+}
+
+/** Encodes a CNAME once, for writeSenderReport(). */
+export function encodeCname(cname: string): Buffer {
+  return Buffer.from(cname.slice(0, 255), 'utf8').subarray(0, 255);
+}
+
+/**
+ * Writes a compound RTCP packet into `out` (exactly senderReportLength(cname.length) bytes, e.g. a
+ * buffer kept per stream): SR without report blocks, then SDES with the CNAME. No allocation.
+ */
+export function writeSenderReport(
+  out: Uint8Array,
+  init: Omit<SenderReportInit, 'cname'>,
+  cname: Uint8Array,
+): void {
+  const length = senderReportLength(cname.length);
+  if (out.length !== length) throw new RangeError(`SR buffer must be ${length} bytes, got ${out.length}`);
+  out.fill(0);
+  const sdesLen = length - 28;
   out[0] = 0x80;
   out[1] = 200;
-  out.writeUInt16BE(6, 2);
+  out[2] = 0;
+  out[3] = 6;
   writeUint32(out, 4, init.ssrc >>> 0);
   const seconds = Math.floor(init.unixMs / 1000) + NTP_UNIX_OFFSET_S;
   const fraction = Math.floor(((init.unixMs % 1000) / 1000) * 0x100000000);
@@ -43,13 +61,22 @@ export function buildSenderReport(init: SenderReportInit): Buffer {
   writeUint32(out, 20, init.packetCount >>> 0);
   writeUint32(out, 24, init.octetCount >>> 0);
   const s = 28;
+  const words = sdesLen / 4 - 1;
   out[s] = 0x81;
   out[s + 1] = 202;
-  out.writeUInt16BE(sdesLen / 4 - 1, s + 2);
+  out[s + 2] = words >> 8;
+  out[s + 3] = words & 0xff;
   writeUint32(out, s + 4, init.ssrc >>> 0);
   out[s + 8] = 1;
   out[s + 9] = cname.length;
-  cname.copy(out, s + 10);
+  out.set(cname, s + 10);
+}
+
+/** Builds a compound RTCP packet: SR without report blocks, then SDES with the CNAME. */
+export function buildSenderReport(init: SenderReportInit): Buffer {
+  const cname = encodeCname(init.cname);
+  const out = Buffer.alloc(senderReportLength(cname.length));
+  writeSenderReport(out, init, cname);
   return out;
 }
 
@@ -91,4 +118,45 @@ export function parseReportBlocks(buf: Uint8Array, length = buf.length): ReportB
 
 function readU32(buf: Uint8Array, o: number): number {
   return ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0;
+}
+
+/**
+ * Finds the report block about `ssrc` in a compound RTCP packet (SR/RR) and copies it into `out`,
+ * which the caller keeps and reuses. Returns false when there is none. No allocation; never throws.
+ */
+export function findReportBlock(
+  buf: Uint8Array,
+  ssrc: number,
+  out: ReportBlock,
+  length = buf.length,
+): boolean {
+  const want = ssrc >>> 0;
+  let offset = 0;
+  while (offset + 4 <= length) {
+    if (buf[offset] >> 6 !== 2) return false;
+    const count = buf[offset] & 0x1f;
+    const pt = buf[offset + 1];
+    const words = (buf[offset + 2] << 8) | buf[offset + 3];
+    const end = offset + (words + 1) * 4;
+    if (end > length) return false;
+    const first = pt === 200 ? offset + 28 : pt === 201 ? offset + 8 : -1;
+    if (first >= 0) {
+      for (let i = 0; i < count; i++) {
+        const b = first + i * 24;
+        if (b + 24 > end) break;
+        if (readU32(buf, b) !== want) continue;
+        const lost = (buf[b + 5] << 16) | (buf[b + 6] << 8) | buf[b + 7];
+        out.ssrc = want;
+        out.fractionLost = buf[b + 4] / 256;
+        out.cumulativeLost = lost & 0x800000 ? lost - 0x1000000 : lost;
+        out.highestSeq = readU32(buf, b + 8);
+        out.jitter = readU32(buf, b + 12);
+        out.lastSr = readU32(buf, b + 16);
+        out.delaySinceLastSr = readU32(buf, b + 20);
+        return true;
+      }
+    }
+    offset = end;
+  }
+  return false;
 }

@@ -1,9 +1,17 @@
-import { buildSenderReport, parseReportBlocks, type ReportBlock, RtpRewriter } from '@patchbay/rtp';
+import {
+  encodeCname,
+  findReportBlock,
+  type ReportBlock,
+  RtpRewriter,
+  senderReportLength,
+  writeSenderReport,
+} from '@patchbay/rtp';
 import type { EgressSlot } from '../media/MediaEngine.js';
 import type { Producer } from './Producer.js';
 
 const OPUS_PT = 111;
 const CLOCK_RATE = 48000;
+const CNAME = encodeCname('patchbay');
 
 /**
  * One m-line of a subscriber connection. It carries at most one producer at a time and can be
@@ -14,8 +22,19 @@ export class Consumer {
   readonly slot: EgressSlot;
   readonly #rewriter: RtpRewriter;
   #producer: Producer | null = null;
-  /** The last receiver report the subscriber sent for this stream. */
+  /** The last receiver report the subscriber sent for this stream (one object, updated in place). */
   lastReport: ReportBlock | null = null;
+  readonly #report: ReportBlock = {
+    ssrc: 0,
+    fractionLost: 0,
+    cumulativeLost: 0,
+    highestSeq: 0,
+    jitter: 0,
+    lastSr: 0,
+    delaySinceLastSr: 0,
+  };
+  /** This stream's sender report, rewritten in place each time (the engine copies on send). */
+  readonly #sr = Buffer.alloc(senderReportLength(CNAME.length));
   packetsSent = 0;
   sendFailures = 0;
 
@@ -24,9 +43,10 @@ export class Consumer {
     const seq = Math.floor(Math.random() * 0x10000);
     const ts = Math.floor(Math.random() * 0x100000000);
     this.#rewriter = new RtpRewriter(slot.ssrc, OPUS_PT, CLOCK_RATE, seq, ts);
+    // A subscriber's compound RR names every stream of its connection, and libdatachannel hands it
+    // to each of them: find our block in place instead of parsing all of them into new objects.
     slot.onRtcp = (buf) => {
-      const blocks = parseReportBlocks(buf);
-      for (const block of blocks) if (block.ssrc === slot.ssrc) this.lastReport = block;
+      if (findReportBlock(buf, slot.ssrc, this.#report)) this.lastReport = this.#report;
     };
   }
 
@@ -64,15 +84,17 @@ export class Consumer {
     const rw = this.#rewriter;
     if (this.#producer === null || rw.packets === 0) return;
     const elapsed = Math.max(0, nowMs - rw.lastSentAtMs);
-    this.slot.send(
-      buildSenderReport({
+    writeSenderReport(
+      this.#sr,
+      {
         ssrc: rw.ssrc,
         unixMs,
         rtpTimestamp: (rw.lastTimestamp + Math.round((elapsed * CLOCK_RATE) / 1000)) >>> 0,
         packetCount: rw.packets,
         octetCount: rw.octets,
-        cname: 'patchbay',
-      }),
+      },
+      CNAME,
     );
+    this.slot.send(this.#sr);
   }
 }
