@@ -7,6 +7,7 @@ import {
 } from '@patchbay/client';
 import { ErrorCode, type Uid } from '@patchbay/protocol';
 import { audioContext } from './audio.js';
+import { ConnectionStats, type RTCStats } from './ConnectionStats.js';
 import { type ClientException, ExceptionMonitor } from './ExceptionMonitor.js';
 import { WebErrorCode, webError } from './errors.js';
 import { LocalAudioTrack } from './LocalAudioTrack.js';
@@ -48,23 +49,6 @@ export interface VolumeIndicatorResult {
   level: number;
 }
 
-/** The Web SDK NG's AgoraRTCStats, from the browser's RTCPeerConnection statistics. */
-export interface RTCStats {
-  /** Seconds since join(). */
-  Duration: number;
-  /** bps, over the last second. */
-  RecvBitrate: number;
-  RecvBytes: number;
-  SendBitrate: number;
-  SendBytes: number;
-  /** Users in the channel, this one included. */
-  UserCount: number;
-  /** ms, from the ICE candidate pair (publisher connection first). */
-  RTT: number;
-  /** Kbps, as estimated by the browser (0 when unknown). */
-  OutgoingAvailableBandwidth: number;
-}
-
 /** Events of the browser client: the core's plus the Web SDK NG's "volume-indicator". */
 export type ClientEvents = ChannelSessionEvents<RemoteAudioTrack> & {
   'volume-indicator': [result: VolumeIndicatorResult[]];
@@ -95,9 +79,7 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
   #sending: MediaStreamTrack | null = null;
   #volumeTimer: ReturnType<typeof setInterval> | null = null;
   readonly #exceptions: ExceptionMonitor;
-  #statsTimer: ReturnType<typeof setInterval> | null = null;
-  #joinedAt = 0;
-  #stats: RTCStats = emptyStats();
+  readonly #stats = new ConnectionStats(this);
 
   constructor(config: ClientConfig = {}) {
     if (config === null || typeof config !== 'object') {
@@ -151,18 +133,19 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
           this.remoteUsers.flatMap((u) =>
             u.audioTrack ? [[u.uid, u.audioTrack.getVolumeLevel()] as [Uid, number]] : [],
           ),
-        sendBitrate: () => (this.isPublishing && this.#stats.SendBytes > 0 ? this.#stats.SendBitrate : null),
+        sendBitrate: () =>
+          this.isPublishing && this.#stats.latest.SendBytes > 0 ? this.#stats.latest.SendBitrate : null,
       },
       (exception) => (this.emit as (event: string, ...args: unknown[]) => void)('exception', exception),
     );
     this.on('connection-state-change', (state) => {
       if (state === 'CONNECTED') {
-        this.#startStats();
+        this.#stats.start();
         this.#exceptions.start();
       }
       if (state === 'DISCONNECTED') {
         this.#forgetPublished();
-        this.#stopStats();
+        this.#stats.stop();
         this.#exceptions.stop();
         if (this.#volumeTimer) clearInterval(this.#volumeTimer);
         this.#volumeTimer = null;
@@ -210,69 +193,10 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
   /** Connection statistics, refreshed every second while joined (synchronous, as in the Web SDK NG). */
   getRTCStats(): RTCStats {
     return {
-      ...this.#stats,
-      Duration: this.#joinedAt ? Math.round((Date.now() - this.#joinedAt) / 1000) : 0,
+      ...this.#stats.latest,
+      Duration: this.#stats.startedAt ? Math.round((Date.now() - this.#stats.startedAt) / 1000) : 0,
       UserCount: this.connectionState === 'CONNECTED' ? this.remoteUsers.length + 1 : 0,
     };
-  }
-
-  #startStats(): void {
-    this.#stopStats();
-    this.#joinedAt = Date.now();
-    this.#stats = emptyStats();
-    let previous: { at: number; sent: number; received: number } | null = null;
-    const poll = async (): Promise<void> => {
-      let sent = 0;
-      let received = 0;
-      let rtt = -1;
-      let bandwidth = 0;
-      for (const pc of [this.publisherConnection, this.subscriberConnection]) {
-        if (!pc) continue;
-        let report: RTCStatsReport;
-        try {
-          report = (await pc.getStats()) as RTCStatsReport;
-        } catch {
-          continue;
-        }
-        const entries = new Map<string, Record<string, unknown>>();
-        report.forEach((entry: Record<string, unknown>) => entries.set(String(entry.id), entry));
-        for (const entry of entries.values()) {
-          if (entry.type !== 'transport') continue;
-          sent += Number(entry.bytesSent ?? 0);
-          received += Number(entry.bytesReceived ?? 0);
-          const pair = entries.get(String(entry.selectedCandidatePairId));
-          if (!pair) continue;
-          if (rtt < 0 && typeof pair.currentRoundTripTime === 'number')
-            rtt = pair.currentRoundTripTime * 1000;
-          if (typeof pair.availableOutgoingBitrate === 'number' && pc === this.publisherConnection) {
-            bandwidth = pair.availableOutgoingBitrate / 1000;
-          }
-        }
-      }
-      const now = Date.now();
-      const seconds = previous ? (now - previous.at) / 1000 : 0;
-      this.#stats = {
-        ...this.#stats,
-        SendBytes: sent,
-        RecvBytes: received,
-        SendBitrate:
-          previous && seconds > 0 ? Math.max(0, Math.round(((sent - previous.sent) * 8) / seconds)) : 0,
-        RecvBitrate:
-          previous && seconds > 0
-            ? Math.max(0, Math.round(((received - previous.received) * 8) / seconds))
-            : 0,
-        RTT: rtt < 0 ? 0 : Math.round(rtt),
-        OutgoingAvailableBandwidth: Math.round(bandwidth),
-      };
-      previous = { at: now, sent, received };
-    };
-    this.#statsTimer = setInterval(() => void poll(), 1000);
-  }
-
-  #stopStats(): void {
-    if (this.#statsTimer) clearInterval(this.#statsTimer);
-    this.#statsTimer = null;
-    this.#joinedAt = 0;
   }
 
   /** "host" or "audience"; always "host" unless the mode is "live". */
@@ -496,17 +420,4 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
     this.#forgetPublished();
     this.#announcedMuted = false;
   }
-}
-
-function emptyStats(): RTCStats {
-  return {
-    Duration: 0,
-    RecvBitrate: 0,
-    RecvBytes: 0,
-    SendBitrate: 0,
-    SendBytes: 0,
-    UserCount: 0,
-    RTT: 0,
-    OutgoingAvailableBandwidth: 0,
-  };
 }

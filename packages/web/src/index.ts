@@ -241,7 +241,6 @@ export {
 export type {
   ClientConfig,
   ClientEvents,
-  RTCStats,
   VolumeIndicatorResult,
   ClientMode,
   ClientRole,
@@ -250,6 +249,7 @@ export type {
   WebRemoteUser,
 } from './Client.js';
 export type { ConnectionState, DisconnectedReason, RemoteUser } from '@patchbay/client';
+export type { RTCStats } from './ConnectionStats.js';
 export type { ClientException } from './ExceptionMonitor.js';
 export type { Uid } from '@patchbay/protocol';
 export type { AudioFrameCallback } from './audio.js';
