@@ -150,11 +150,13 @@ export class PatchbayServer {
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ok: true, ...this.stats() }));
+    } else if (this.#serveRoute(path, res, req.method === 'HEAD')) {
+      // a static route (the demo app at /, the SDK bundles at /sdk/) answered
     } else if (path === '/') {
       res
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
         .end(statusPage(this.url, this.stats()));
-    } else if (!this.#serveRoute(path, res, req.method === 'HEAD')) {
+    } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   }

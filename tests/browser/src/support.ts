@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,26 +17,23 @@ const webRoot = dirname(dirname(createRequire(import.meta.url).resolve('@patchba
 /** The browser bundles (served under /sdk/). */
 export const BUNDLE_DIR = join(webRoot, 'bundle');
 
-/** Builds the IIFE bundles when they are missing or older than the compiled SDK. */
+/** Builds the IIFE bundles when any is missing or older than any compiled file of the SDK. */
 export function ensureBundle(): void {
-  const bundle = join(BUNDLE_DIR, 'patchbay.js');
-  const compat = join(BUNDLE_DIR, 'patchbay-ng-compat.js');
-  const dist = join(webRoot, 'dist', 'index.js');
-  const stale =
-    !existsSync(bundle) ||
-    !existsSync(compat) ||
-    statSync(bundle).mtimeMs < newestMtime(join(webRoot, 'dist')) ||
-    statSync(bundle).mtimeMs < statSync(dist).mtimeMs;
-  if (stale) {
+  const bundles = ['patchbay.js', 'patchbay-ng-compat.js', 'patchbay-v3-compat.js'].map((f) =>
+    join(BUNDLE_DIR, f),
+  );
+  const newest = newestJs(join(webRoot, 'dist'));
+  if (bundles.some((f) => !existsSync(f) || statSync(f).mtimeMs < newest)) {
     execFileSync(process.execPath, [join(webRoot, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
   }
 }
 
-function newestMtime(dir: string): number {
+function newestJs(dir: string): number {
   let newest = 0;
-  for (const name of ['index.js', 'Client.js', 'LocalAudioTrack.js', 'RemoteAudioTrack.js', 'audio.js']) {
-    const file = join(dir, name);
-    if (existsSync(file)) newest = Math.max(newest, statSync(file).mtimeMs);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestJs(path));
+    else if (entry.name.endsWith('.js')) newest = Math.max(newest, statSync(path).mtimeMs);
   }
   return newest;
 }

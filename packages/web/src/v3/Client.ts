@@ -88,6 +88,10 @@ export class ClientV3 extends TypedEmitter<ClientEventsV3> {
       this.emit('stream-added', { type: 'stream-added', stream });
     });
     ng.on('user-unpublished', (user) => this.#removeStream(user.uid));
+    ng.on('user-info-updated', (uid, msg) => {
+      if (msg === 'mute-audio') this.emit('mute-audio', { type: 'mute-audio', uid });
+      else this.emit('unmute-audio', { type: 'unmute-audio', uid });
+    });
     ng.on('user-left', (user, why) => {
       this.#removeStream(user.uid);
       this.emit('peer-leave', { type: 'peer-leave', uid: user.uid, reason: why });
