@@ -25,7 +25,8 @@ export function serveStatic(root: string, path: string, res: ServerResponse, hea
   } catch {
     return false;
   }
-  if (relative === '' || relative.endsWith(sep)) relative = join(relative, 'index.html');
+  // normalize('') is '.': the route's own root asks for its index.html.
+  if (relative === '' || relative === '.' || relative.endsWith(sep)) relative = join(relative, 'index.html');
   const file = join(root, relative);
   if (!file.startsWith(normalize(root + sep))) return false;
   try {
