@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { pushCommand } from './commands/push.js';
 import { recordCommand } from './commands/record.js';
 import { LOG_LEVELS, serveCommand } from './commands/serve.js';
+import { statsCommand } from './commands/stats.js';
 import { tokenCommand } from './commands/token.js';
 import { EXIT_USAGE, reportError } from './errors.js';
 
@@ -193,6 +194,27 @@ program
   .option('--channels <n>', 'channels of the recording, 1 or 2', channelCount, 1)
   .action(async (output: string, opts) => {
     exitCode = await recordCommand({ output, ...opts });
+  });
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('use a whole number of at least 1.');
+  return n;
+}
+
+program
+  .command('stats')
+  .description(
+    "live view of a channel: participants, tracks, levels, bitrate and loss, from the server's /api/channels endpoint " +
+      '(a table refreshed every second on a terminal, else one JSON line per second)',
+  )
+  .requiredOption('--channel <name>', 'channel to watch (required)')
+  .option('--server <url>', SERVER_HELP)
+  .option('--app-id <id>', 'app id of the channel', 'patchbay-dev')
+  .option('--count <n>', 'stop after n samples (default: until Ctrl-C)', positiveInt)
+  .option('--json', 'one JSON line per sample, even on a terminal')
+  .action(async (opts) => {
+    exitCode = await statsCommand(opts);
   });
 
 try {

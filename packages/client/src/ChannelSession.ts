@@ -8,6 +8,13 @@ import {
   type Uid,
   uidSchema,
 } from '@patchbay/protocol';
+import {
+  AudioStatsPoller,
+  type AudioStatsSource,
+  type LocalAudioTrackStats,
+  type NetworkQuality,
+  type RemoteAudioTrackStats,
+} from './AudioStats.js';
 import { TypedEmitter } from './EventEmitter.js';
 import { SerialQueue, waitForIceGathering } from './negotiation.js';
 import { PatchbayError } from './PatchbayError.js';
@@ -41,6 +48,13 @@ export type ChannelSessionEvents<T> = {
    * server stopped this client's publishing and the publisher connection is closed.
    */
   'token-privilege-did-expire': [privilege: Privilege];
+  /**
+   * The channel's loudest speaker changed, as the server measures it from the RFC 6464 audio
+   * levels of what each user publishes (this client's own uid included). Null: nobody speaks.
+   */
+  'active-speaker': [uid: Uid | null];
+  /** Every 2 s while joined: uplink and downlink quality 0..6 from loss and round-trip time. */
+  'network-quality': [quality: NetworkQuality];
 };
 
 export interface ChannelSessionOptions<T> {
@@ -78,6 +92,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   #subscriber: PeerConnectionLike | null = null;
   readonly #mode: ChannelMode;
   #role: Role;
+  readonly #audioStats = new AudioStatsPoller(this.#statsSource());
 
   constructor(platform: Platform, options: ChannelSessionOptions<T>) {
     super();
@@ -118,8 +133,43 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     const previous = this.#state;
     if (previous === next) return;
     this.#state = next;
+    if (next === 'CONNECTED') this.#audioStats.start();
+    else if (next === 'DISCONNECTED') this.#audioStats.stop();
     if (reason) this.emit('connection-state-change', next, previous, reason);
     else this.emit('connection-state-change', next, previous);
+  }
+
+  /** The published audio's statistics, refreshed every second while joined (zeros before). */
+  getLocalAudioStats(): LocalAudioTrackStats {
+    return this.#audioStats.local;
+  }
+
+  /** Statistics of each subscribed user's audio, keyed by uid, refreshed every second while joined. */
+  getRemoteAudioStats(): Record<string, RemoteAudioTrackStats> {
+    return this.#audioStats.remote;
+  }
+
+  /** The latest uplink/downlink quality (also emitted as "network-quality" every 2 s). */
+  getNetworkQuality(): NetworkQuality {
+    return this.#audioStats.quality;
+  }
+
+  #statsSource(): AudioStatsSource {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const session = this;
+    return {
+      get publisherConnection() {
+        return session.#publisher;
+      },
+      get subscriberConnection() {
+        return session.#subscriber;
+      },
+      uidForMid(mid) {
+        for (const [key, m] of session.#subscribedMid) if (m === mid) return session.#users.get(key)?.uid;
+        return undefined;
+      },
+      onQuality: (quality) => this.emit('network-quality', quality),
+    };
   }
 
   async join(appId: string, channel: string, token: string | null, uid: Uid | null): Promise<Uid> {
@@ -427,6 +477,9 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         return;
       case 'token-privilege-will-expire':
         this.emit('token-privilege-will-expire', message.privilege, message.expiresAt);
+        return;
+      case 'active-speaker':
+        this.emit('active-speaker', message.uid);
         return;
       case 'token-privilege-did-expire':
         if (message.privilege === 'publishAudio') this.#stopPublishing();

@@ -18,3 +18,12 @@ export type {
 } from './platform.js';
 export { type RemoteUser, userKey } from './RemoteUser.js';
 export { SignalClient, type SignalClientHandlers } from './SignalClient.js';
+export {
+  AudioStatsPoller,
+  type AudioStatsSource,
+  emptyLocalStats,
+  type LocalAudioTrackStats,
+  type NetworkQuality,
+  qualityFrom,
+  type RemoteAudioTrackStats,
+} from './AudioStats.js';

@@ -12,7 +12,7 @@ const FRAME = 480;
 const MAX_QUEUED = 8; // 80 ms per input; older frames are dropped (counted)
 
 /** A few 10 ms frames of one input, already in the mixer's channel count. */
-class FrameRing {
+export class FrameRing {
   readonly frames: Int16Array[];
   head = 0;
   count = 0;

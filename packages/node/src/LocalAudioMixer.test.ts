@@ -219,4 +219,80 @@ describe('LocalAudioMixer + PcmAudioTrack: latency, exact playout, synchronous m
     );
     assert.ok(!sent.some((f) => f.includes(7000) || f.includes(8000) || f.includes(9000)), 'and never sent');
   });
+  it('gives an echo-cancelling processor what is played (local playback + echo sources) before it processes', async () => {
+    const mixer = new LocalAudioMixer();
+    mixers.push(mixer);
+    const played = new PcmAudioTrack({ sampleRate: 48000, channels: 1 });
+    const mic = new PcmAudioTrack({ sampleRate: 48000, channels: 1 });
+    await Promise.all([played.ready, mic.ready]);
+    const calls: string[] = [];
+    const references: Int16Array[] = [];
+    const processor = {
+      reverse: (samples: Int16Array, channels: 1 | 2) => {
+        assert.equal(channels, 2);
+        calls.push('reverse');
+        references.push(Int16Array.from(samples));
+      },
+      process: (samples: Int16Array) => {
+        calls.push('process');
+        samples.fill(100); // the processed frame is what is sent and played
+      },
+    };
+    mixer.add(played, { send: false, playback: true, playbackGain: 0.5 });
+    mixer.add(mic, { send: true, playback: true, processor });
+    // A remote source delivering 300 on every frame (as a RemoteAudioTrack would).
+    let emit:
+      | ((f: { samples: Int16Array; sampleRate: number; channels: 1 | 2; samplesPerChannel: number }) => void)
+      | null = null;
+    const remove = mixer.addEchoReference({
+      onAudioFrame: (cb) => {
+        emit = cb;
+        return () => {
+          emit = null;
+        };
+      },
+    });
+    const remoteTimer = setInterval(
+      () =>
+        emit?.({
+          samples: new Int16Array(480).fill(300),
+          sampleRate: 48000,
+          channels: 1,
+          samplesPerChannel: 480,
+        }),
+      10,
+    );
+    const sent: Int16Array[] = [];
+    const playback: Int16Array[] = [];
+    mixer.onRecordFrame((f) => sent.push(Int16Array.from(f.samples)));
+    mixer.onPlaybackFrame((f) => playback.push(Int16Array.from(f.samples)));
+    void played.push(new Int16Array(9600).fill(8000));
+    void mic.push(new Int16Array(9600).fill(2000));
+    mixer.start();
+    await sleep(150);
+    mixer.stop();
+    clearInterval(remoteTimer);
+    remove();
+    assert.ok(
+      calls.length > 4 && calls.every((c, i) => c === (i % 2 === 0 ? 'reverse' : 'process')),
+      'reverse, then process, each tick',
+    );
+    assert.ok(
+      references.some((r) => r[0] === 4000 && r[1] === 4000),
+      'the reference holds the local playback at its gain',
+    );
+    assert.ok(
+      references.some((r) => r[0] === 4300),
+      'and the echo source',
+    );
+    assert.ok(!references.some((r) => r[0] === 4100 || r[0] === 4400), 'but not the processed track itself');
+    assert.ok(
+      sent.some((f) => f[0] === 100) && !sent.some((f) => f[0] === 2000),
+      'what is sent is processed',
+    );
+    assert.ok(
+      playback.some((f) => f[0] === 4100),
+      'the processed track is played after the unprocessed ones',
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@patchbay/protocol';
 import type { AudioFrame, AudioFrameCallback } from './AudioFrame.js';
+import { type AudioFrameSourceLike, FrameRing } from './AudioMixer.js';
 import { convertChannels } from './audio/channels.js';
 import { mixInto, saturateTo } from './audio/mix.js';
 import { Pacer } from './audio/Pacer.js';
@@ -9,9 +10,15 @@ import { type WrtcAudioData, type WrtcAudioSource, type WrtcTrack, wrtc } from '
 
 const FRAME = 480; // 10 ms at 48 kHz
 
-/** Processes one 10 ms, 48 kHz frame in place (noise suppression in the "before processing" position). */
+/** Processes one 10 ms, 48 kHz frame in place (the "before processing" position: APM or RNNoise). */
 export interface FrameProcessor {
   process(samples: Int16Array, channels: 1 | 2): void;
+  /**
+   * An echo canceller's reference: if present, it is given, in every tick before process(), the
+   * 10 ms (48 kHz stereo) of what this app plays: the local playback of the tracks that have no
+   * such processor, plus the remote audio added with {@link LocalAudioMixer.addEchoReference}.
+   */
+  reverse?(samples: Int16Array, channels: 1 | 2): void;
 }
 
 /** How the mixer routes one local track. Mutable: change the fields at any time. */
@@ -70,6 +77,12 @@ export class LocalAudioMixer {
   #running = false;
   #syncTrack: PcmAudioTrack | null = null;
   readonly #syncDriver = (): void => this.#tick();
+  /** Remote audio that is played, for echo cancellers (stereo rings, one per source). */
+  readonly #echoSources = new Map<AudioFrameSourceLike, FrameRing>();
+  readonly #echoAcc = new Int32Array(FRAME * 2);
+  readonly #echoFrame = new Int16Array(FRAME * 2);
+  readonly #frames: Int16Array[] = [];
+  #echoListening = false;
 
   constructor() {
     const { RTCAudioSource } = wrtc().nonstandard;
@@ -160,6 +173,7 @@ export class LocalAudioMixer {
   stop(): void {
     this.#running = false;
     this.#pacer.stop();
+    if (this.#echoListening) this.#listenToEcho(false);
     if (this.#syncTrack) this.#syncTrack.syncDriver = null;
   }
 
@@ -182,27 +196,61 @@ export class LocalAudioMixer {
     onAudioFrame: (callback: AudioFrameCallback): (() => void) => this.onPlaybackFrame(callback),
   };
 
+  /**
+   * Adds played remote audio (10 ms, 48 kHz frames) to the echo reference that tracks with an echo
+   * canceller get; returns a remover. Frames wait in a small ring (a 10 ms cushion, 80 ms at most).
+   * Sources are listened to only while a track has an echo canceller.
+   */
+  addEchoReference(source: AudioFrameSourceLike): () => void {
+    if (!this.#echoSources.has(source)) {
+      const ring = new FrameRing(2);
+      this.#echoSources.set(source, ring);
+      if (this.#echoListening) ring.unsubscribe = source.onAudioFrame((f) => ring.push(f, 2));
+    }
+    return () => {
+      this.#echoSources.get(source)?.unsubscribe();
+      this.#echoSources.delete(source);
+    };
+  }
+
   #tick(): void {
     const ch = this.#channels;
     const sendAcc = this.#sendAcc;
     const playAcc = this.#playAcc;
     sendAcc.fill(0);
+    playAcc.fill(0);
     let playing = false;
+    let cancelling = false;
     const inputs = this.#inputs;
+    const frames = this.#frames;
+    frames.length = inputs.length;
+    // Tracks without an echo canceller first: their local playback is part of the echo reference.
     for (let n = 0; n < inputs.length; n++) {
       const { track, route } = inputs[n];
-      const frame = track.readFrame();
-      if (route.processor) route.processor.process(frame, track.channels);
-      if (route.send && route.sendGain > 0) {
-        const f =
-          track.channels === ch ? frame : convertChannels(frame, track.channels, ch, this.#scratch(ch));
-        mixInto(sendAcc, f, route.sendGain);
+      frames[n] = track.readFrame();
+      if (route.processor?.reverse) {
+        cancelling = true;
+        continue;
       }
-      if (route.playback && route.playbackGain > 0) {
-        if (!playing) playAcc.fill(0);
-        playing = true;
-        const f = track.channels === 2 ? frame : convertChannels(frame, 1, 2, this.#toStereo);
-        mixInto(playAcc, f, route.playbackGain);
+      if (route.processor) route.processor.process(frames[n], track.channels);
+      playing = this.#route(track.channels, frames[n], route) || playing;
+    }
+    if (cancelling !== this.#echoListening) this.#listenToEcho(cancelling);
+    if (cancelling) {
+      const echoAcc = this.#echoAcc;
+      echoAcc.set(playAcc);
+      for (const ring of this.#echoSources.values()) {
+        const f = ring.shift();
+        if (f) mixInto(echoAcc, f);
+      }
+      saturateTo(echoAcc, this.#echoFrame);
+      for (let n = 0; n < inputs.length; n++) {
+        const { track, route } = inputs[n];
+        const p = route.processor;
+        if (!p?.reverse) continue;
+        p.reverse(this.#echoFrame, 2);
+        p.process(frames[n], track.channels);
+        playing = this.#route(track.channels, frames[n], route) || playing;
       }
     }
     const out = this.#sendFrames[ch];
@@ -222,6 +270,32 @@ export class LocalAudioMixer {
     }
   }
 
+  #listenToEcho(on: boolean): void {
+    this.#echoListening = on;
+    for (const [source, ring] of this.#echoSources) {
+      ring.unsubscribe();
+      ring.unsubscribe = () => undefined;
+      ring.count = 0;
+      ring.primed = false;
+      if (on) ring.unsubscribe = source.onAudioFrame((f) => ring.push(f, 2));
+    }
+  }
+
+  /** Mixes one (processed) frame into the sent and played mixes; true when it was played. */
+  #route(channels: 1 | 2, frame: Int16Array, route: LocalMixerRoute): boolean {
+    const ch = this.#channels;
+    if (route.send && route.sendGain > 0) {
+      const f = channels === ch ? frame : convertChannels(frame, channels, ch, this.#scratch(ch));
+      mixInto(this.#sendAcc, f, route.sendGain);
+    }
+    if (route.playback && route.playbackGain > 0) {
+      const f = channels === 2 ? frame : convertChannels(frame, 1, 2, this.#toStereo);
+      mixInto(this.#playAcc, f, route.playbackGain);
+      return true;
+    }
+    return false;
+  }
+
   #scratch(channels: 1 | 2): Int16Array {
     return channels === 2 ? this.#toStereo : this.#toMono;
   }
@@ -229,6 +303,8 @@ export class LocalAudioMixer {
   /** Stops for good and detaches every track (they stay usable elsewhere). */
   close(): void {
     this.stop();
+    this.#listenToEcho(false);
+    this.#echoSources.clear();
     for (const { track } of [...this.#inputs]) this.remove(track);
     this.#track.stop();
   }

@@ -23,10 +23,16 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
   #external: PcmAudioTrack | null = null;
   #local: LocalAudioMixer | null = null;
   #publishing = false;
+  /** Subscribed remote tracks (played audio), and their removers from the local mixer's echo reference. */
+  readonly #remotes: Map<RemoteAudioTrack, () => void>;
+  readonly #localHolder: { mixer: LocalAudioMixer | null };
 
   constructor(config: Partial<NodeClientConfig> = {}) {
     const resolved = resolveNodeClientConfig(config);
     const mixer = new AudioMixer(resolved.mixedAudioChannels);
+    // Remote audio is played, so it is the echo reference of "before processing" tracks (APM).
+    const remotes = new Map<RemoteAudioTrack, () => void>();
+    const local = { mixer: null as LocalAudioMixer | null };
     super(nodePlatform, {
       server: resolved.server,
       requestTimeoutMs: resolved.requestTimeoutMs,
@@ -34,9 +40,12 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
       wrapRemoteTrack: (user, track, mid) => {
         const remote = new RemoteAudioTrack(user.uid, track as never, mid);
         mixer.add(remote);
+        remotes.set(remote, local.mixer?.addEchoReference(remote) ?? (() => undefined));
         return remote;
       },
       releaseRemoteTrack: (track) => {
+        remotes.get(track)?.();
+        remotes.delete(track);
         mixer.remove(track);
         track.release();
       },
@@ -44,6 +53,8 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
     this.mode = resolved.mode;
     this.codec = resolved.codec;
     this.#mixer = mixer;
+    this.#remotes = remotes;
+    this.#localHolder = local;
     this.on('connection-state-change', (state) => {
       if (state === 'DISCONNECTED') {
         this.#local?.stop();
@@ -71,7 +82,12 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
    * on one 10 ms clock. Created on first use.
    */
   get localAudioMixer(): LocalAudioMixer {
-    this.#local ??= new LocalAudioMixer();
+    if (!this.#local) {
+      const local = new LocalAudioMixer();
+      for (const remote of this.#remotes.keys()) this.#remotes.set(remote, local.addEchoReference(remote));
+      this.#local = local;
+      this.#localHolder.mixer = local;
+    }
     return this.#local;
   }
 

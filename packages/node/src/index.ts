@@ -40,6 +40,7 @@ export {
 export { RemoteAudioTrack } from './RemoteAudioTrack.js';
 export { type FrameProcessor, LocalAudioMixer, type LocalMixerRoute } from './LocalAudioMixer.js';
 export { NoiseSuppressor } from './audio/NoiseSuppressor.js';
+export { type AudioProcessingInfo, audioProcessingInfo, EchoCanceller } from './audio/EchoCanceller.js';
 export { RtcEngine } from './engine/RtcEngine.js';
 export { MediaEngine } from './engine/MediaEngine.js';
 export {

@@ -185,6 +185,15 @@ export const userInfoUpdatedSchema = z.object({
   msg: z.enum(['mute-audio', 'unmute-audio']),
 });
 
+/**
+ * The channel's loudest speaker changed (from the publishers' RFC 6464 audio levels, evaluated a
+ * few times a second with hysteresis). `uid` is null when nobody speaks.
+ */
+export const activeSpeakerSchema = z.object({
+  type: z.literal('active-speaker'),
+  uid: uidSchema.nullable(),
+});
+
 export const serverMessageSchema = z.discriminatedUnion('type', [
   resultMessageSchema,
   errorMessageSchema,
@@ -196,6 +205,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   tokenWillExpireSchema,
   tokenDidExpireSchema,
   userInfoUpdatedSchema,
+  activeSpeakerSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type ResultMessage = z.infer<typeof resultMessageSchema>;

@@ -9,10 +9,13 @@ import {
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import { type ChannelView, channelView } from './admin/channelView.js';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './config.js';
 import { Counters } from './limits/Counters.js';
 import { KeyedRateLimiter } from './limits/RateLimiter.js';
 import { createRootLogger, type Logger } from './logger.js';
+import { ForwardingTotals } from './metrics/ForwardingTotals.js';
+import { Metrics } from './metrics/Metrics.js';
 import { DatachannelEngine } from './media/DatachannelEngine.js';
 import type { MediaEngine } from './media/MediaEngine.js';
 import { ChannelRegistry } from './room/ChannelRegistry.js';
@@ -38,6 +41,9 @@ export interface ServerStats {
 
 type Server = HttpServer | HttpsServer;
 
+/** How often each channel's active speaker is evaluated from the publishers' audio levels. */
+const ACTIVE_SPEAKER_INTERVAL_MS = 400;
+
 /** A running Patchbay server: HTTP + WebSocket signaling on one TCP port, all media on one UDP port. */
 export class PatchbayServer {
   readonly options: ResolvedServerOptions;
@@ -49,7 +55,10 @@ export class PatchbayServer {
   readonly #sessions = new Set<SignalSession>();
   readonly #reportTimer: NodeJS.Timeout;
   readonly #sweepTimer: NodeJS.Timeout;
+  readonly #levelTimer: NodeJS.Timeout;
   readonly #counters = new Counters();
+  readonly #totals = new ForwardingTotals();
+  readonly #metrics: Metrics;
   #closing: Promise<void> | null = null;
 
   /** @internal use createServer() */
@@ -62,6 +71,7 @@ export class PatchbayServer {
     const joinLimiter = new KeyedRateLimiter(options.maxJoinsPerSecondPerIp, options.joinBurstPerIp);
     const ctx: SessionContext = {
       registry: this.#registry,
+      totals: this.#totals,
       engine,
       limits: {
         maxMessageBytes: options.maxMessageBytes,
@@ -77,6 +87,12 @@ export class PatchbayServer {
       counters: this.#counters,
       log: log.child({ name: 'signaling' }),
     };
+    this.#metrics = new Metrics({
+      registry: this.#registry,
+      totals: this.#totals,
+      counters: this.#counters,
+      connections: () => this.#sessions.size,
+    });
     this.#sweepTimer = setInterval(() => joinLimiter.sweep(), 10_000);
     this.#sweepTimer.unref();
     this.#wss.on('connection', (ws, req) => {
@@ -87,6 +103,10 @@ export class PatchbayServer {
     http.on('request', (req, res) => this.#onHttp(req, res));
     this.#reportTimer = setInterval(() => this.#sendReports(), options.senderReportIntervalMs);
     this.#reportTimer.unref();
+    this.#levelTimer = setInterval(() => {
+      for (const channel of this.#registry.channels()) channel.updateActiveSpeaker();
+    }, ACTIVE_SPEAKER_INTERVAL_MS);
+    this.#levelTimer.unref();
   }
 
   /** Whether signaling is served over TLS (https/wss). */
@@ -134,6 +154,12 @@ export class PatchbayServer {
     return s;
   }
 
+  /** A snapshot of one channel (participants, levels, counters), or null when it has nobody. */
+  channelView(appId: string, name: string): ChannelView | null {
+    const channel = this.#registry.find(appId, name);
+    return channel ? channelView(channel) : null;
+  }
+
   #sendReports(): void {
     const now = performance.now();
     const unix = Date.now();
@@ -150,6 +176,16 @@ export class PatchbayServer {
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ok: true, ...this.stats() }));
+    } else if (path === '/metrics') {
+      this.#metrics.render().then(
+        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
+        (error: unknown) => {
+          this.log.error({ err: error }, 'metrics failed');
+          res.writeHead(500).end();
+        },
+      );
+    } else if (path.startsWith('/api/channels/')) {
+      this.#serveChannel(path, res);
     } else if (this.#serveRoute(path, res, req.method === 'HEAD')) {
       // a static route (the demo app at /, the SDK bundles at /sdk/) answered
     } else if (path === '/') {
@@ -159,6 +195,21 @@ export class PatchbayServer {
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
+  }
+
+  /** GET /api/channels/:appId/:channel: the channel's counters as JSON (no tokens, no addresses). */
+  #serveChannel(path: string, res: ServerResponse): void {
+    const parts = path.slice('/api/channels/'.length).split('/');
+    let view: ChannelView | null = null;
+    if (parts.length === 2) {
+      try {
+        view = this.channelView(decodeURIComponent(parts[0]), decodeURIComponent(parts[1]));
+      } catch {
+        view = null; // a malformed escape
+      }
+    }
+    if (view) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(view));
+    else res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no such channel"}');
   }
 
   #serveRoute(path: string, res: ServerResponse, head: boolean): boolean {
@@ -173,6 +224,8 @@ export class PatchbayServer {
     this.#closing ??= (async () => {
       clearInterval(this.#reportTimer);
       clearInterval(this.#sweepTimer);
+      clearInterval(this.#levelTimer);
+      this.#metrics.close();
       for (const session of this.#sessions) session.close('ServerShutdown', 'the server is shutting down');
       this.#sessions.clear();
       await new Promise<void>((resolve) => this.#wss.close(() => resolve()));

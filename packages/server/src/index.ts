@@ -2,4 +2,5 @@ export { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } 
 export { ServerError } from './errors.js';
 export type { Logger } from './logger.js';
 export { createServer, PatchbayServer, type ServerStats } from './PatchbayServer.js';
+export type { ChannelView, ParticipantView, SubscriptionView } from './admin/channelView.js';
 export { buildToken, type BuildTokenOptions, verifyToken } from '@patchbay/token';

@@ -1,4 +1,5 @@
 import { ErrorCode } from '@patchbay/protocol';
+import { EchoCanceller, audioProcessingInfo } from '../audio/EchoCanceller.js';
 import { NoiseSuppressor } from '../audio/NoiseSuppressor.js';
 import { checkAudioFormat } from '../audio/pcm.js';
 import { PatchbayError } from '../errors.js';
@@ -26,7 +27,8 @@ export interface CustomTrack {
   playoutVolume: number;
   /** Created with the first push's format (or the config's). */
   pcm: PcmAudioTrack | null;
-  suppressor: NoiseSuppressor | null;
+  /** The "before processing" position's processor: the APM (AEC, AGC, NS) when built, else RNNoise. */
+  suppressor: EchoCanceller | NoiseSuppressor | null;
   route: LocalMixerRoute | null;
 }
 
@@ -342,6 +344,16 @@ export class CustomAudioTracks {
 
   async #loadSuppressor(track: CustomTrack): Promise<void> {
     if (!track.pcm || track.suppressor) return;
+    if (audioProcessingInfo().engine === 'apm') {
+      // libwebrtc's APM (AEC against what this app plays, NS, AGC), then RNNoise once it is loaded.
+      const canceller = new EchoCanceller(track.pcm.channels);
+      track.suppressor = canceller;
+      this.applyRouting();
+      const rnnoise = await NoiseSuppressor.create(canceller.channels);
+      if (track.suppressor === canceller && this.#tracks.has(track.id)) canceller.postFilter = rnnoise;
+      else rnnoise.destroy();
+      return;
+    }
     const suppressor = await NoiseSuppressor.create(track.pcm.channels);
     if (!this.#tracks.has(track.id) || track.suppressor) {
       suppressor.destroy();

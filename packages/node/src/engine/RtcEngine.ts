@@ -1,4 +1,5 @@
 import { ErrorCode } from '@patchbay/protocol';
+import { type AudioProcessingInfo, audioProcessingInfo } from '../audio/EchoCanceller.js';
 import { PatchbayError } from '../errors.js';
 import { NodeClient } from '../NodeClient.js';
 import type { PcmAudioTrack } from '../PcmAudioTrack.js';
@@ -104,6 +105,14 @@ export class RtcEngine {
 
   getMediaEngine(): MediaEngine {
     return this.#mediaEngine;
+  }
+
+  /**
+   * Patchbay: the processing the "before processing" position runs here: libwebrtc's APM (AEC
+   * against what this app plays, AGC, NS) when @patchbay/apm is built, else RNNoise only.
+   */
+  getAudioProcessing(): AudioProcessingInfo {
+    return audioProcessingInfo();
   }
 
   /** The NodeClient under the engine (Web-SDK-style API, stats), or null before initialize(). */

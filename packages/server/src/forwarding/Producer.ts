@@ -1,4 +1,6 @@
 import { isRtcp, readSequence, readSsrc, readTimestamp, rtpPayloadOffset } from '@patchbay/rtp';
+import { readAudioLevelByte, volumeFromDbov } from '../levels/audioLevel.js';
+import { ForwardingTotals } from '../metrics/ForwardingTotals.js';
 import type { Consumer } from './Consumer.js';
 
 /** Counters of one published stream, read by stats and tests. */
@@ -25,10 +27,47 @@ export class Producer {
     packetsForwarded: 0,
   };
   #closed = false;
+  /** Extension id of ssrc-audio-level negotiated with the publisher, or 0 (none). */
+  readonly #levelExtId: number;
+  /** Smoothed volume 0..100 from the audio-level extension (exponential, per packet). */
+  #level = 0;
+  /** Packets that carried a level since the last takeLevel(). */
+  #levelPackets = 0;
+  #voiceActivity = false;
+
+  readonly #totals: ForwardingTotals;
+
+  constructor(audioLevelExtId: number | null = null, totals: ForwardingTotals = new ForwardingTotals()) {
+    this.#levelExtId = audioLevelExtId ?? 0;
+    this.#totals = totals;
+  }
+
+  /** The smoothed volume 0..100 (0 when no level arrived lately). */
+  get level(): number {
+    return Math.round(this.#level);
+  }
+  /** The voice-activity flag of the last packet that carried one. */
+  get voiceActivity(): boolean {
+    return this.#voiceActivity;
+  }
+
+  /**
+   * Called by the level timer: the smoothed level, which decays to 0 when no packet carried a
+   * level since the previous call (the publisher stopped sending).
+   */
+  takeLevel(): number {
+    if (this.#levelPackets === 0) {
+      this.#level = 0;
+      this.#voiceActivity = false;
+    }
+    this.#levelPackets = 0;
+    return Math.round(this.#level);
+  }
 
   /** Bound once, passed to the engine as the packet callback. */
   readonly onPacket = (buf: Buffer): void => {
     const length = buf.length;
+    const totals = this.#totals;
     if (isRtcp(buf, length)) {
       // Sender reports from the publisher; receiver reports back to it come from the engine.
       this.stats.rtcpIn++;
@@ -37,10 +76,22 @@ export class Producer {
     const offset = rtpPayloadOffset(buf, length);
     if (offset < 0 || this.#closed) {
       this.stats.malformedIn++;
+      totals.malformedIn++;
       return;
     }
     this.stats.packetsIn++;
     this.stats.bytesIn += length;
+    totals.packetsIn++;
+    totals.bytesIn += length;
+    if (this.#levelExtId !== 0) {
+      const b = readAudioLevelByte(buf, length, this.#levelExtId);
+      if (b >= 0) {
+        // ~20 ms packets: a factor of 0.25 gives a time constant of about 80 ms.
+        this.#level += (volumeFromDbov(b & 0x7f) - this.#level) * 0.25;
+        this.#voiceActivity = (b & 0x80) !== 0;
+        this.#levelPackets++;
+      }
+    }
     const consumers = this.#consumers;
     if (consumers.length === 0) return;
     const ssrc = readSsrc(buf);
@@ -48,8 +99,19 @@ export class Producer {
     const ts = readTimestamp(buf);
     const now = performance.now();
     const payloadBytes = length - offset;
+    let forwarded = 0;
     for (let i = 0; i < consumers.length; i++) {
-      if (consumers[i].forward(buf, ssrc, seq, ts, payloadBytes, now)) this.stats.packetsForwarded++;
+      if (consumers[i].forward(buf, ssrc, seq, ts, payloadBytes, now)) forwarded++;
+    }
+    this.stats.packetsForwarded += forwarded;
+    totals.packetsOut += forwarded;
+    totals.bytesOut += forwarded * length;
+    totals.sendFailures += consumers.length - forwarded;
+    // SFU-added delay, sampled: from `now` (taken right after the header and level parse, a few
+    // byte reads into this callback) to the last consumer's send returning (the engine queued it).
+    if (--totals.sampleCountdown === 0) {
+      totals.sampleCountdown = totals.sampleEvery;
+      totals.observeDelay((performance.now() - now) / 1000);
     }
   };
 

@@ -1,6 +1,7 @@
 import type { LeaveReason, ServerNotification, Uid, UserInfo } from '@patchbay/protocol';
 import { ErrorCode } from '@patchbay/protocol';
 import { ServerError } from '../errors.js';
+import { ActiveSpeakerDetector } from '../levels/ActiveSpeaker.js';
 import { type Participant, uidKey } from './Participant.js';
 
 /** A channel: its participants and the notifications between them. Owns no media itself. */
@@ -8,6 +9,7 @@ export class Channel {
   readonly appId: string;
   readonly name: string;
   readonly #participants = new Map<string, Participant>();
+  readonly #speakers = new ActiveSpeakerDetector();
 
   constructor(appId: string, name: string) {
     this.appId = appId;
@@ -63,6 +65,7 @@ export class Channel {
   remove(participant: Participant, reason: LeaveReason): void {
     if (this.#participants.get(participant.key) !== participant) return;
     this.#participants.delete(participant.key);
+    this.#speakers.forget(participant);
     const wasPublishing = participant.producer !== null;
     participant.close(reason);
     if (wasPublishing) this.broadcast({ type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' });
@@ -75,11 +78,25 @@ export class Channel {
     else this.broadcast({ type: 'user-left', uid: participant.uid, reason: 'BecomeAudience' }, participant);
   }
 
+  /** The participant chosen as active speaker, or null. */
+  get activeSpeaker(): Participant | null {
+    return this.#speakers.current;
+  }
+
+  /** Called on the level timer: announces `active-speaker` when the loudest speaker changed. */
+  updateActiveSpeaker(): void {
+    if (this.#speakers.evaluate(this)) {
+      this.broadcast({ type: 'active-speaker', uid: this.#speakers.current?.uid ?? null });
+    }
+  }
+
   broadcast(message: ServerNotification, except?: Participant): void {
     for (const p of this.#participants.values()) if (p !== except) p.link.notify(message);
   }
 }
 
 function info(p: Participant): UserInfo {
-  return p.muted ? { uid: p.uid, hasAudio: p.producer !== null, muted: true } : { uid: p.uid, hasAudio: p.producer !== null };
+  return p.muted
+    ? { uid: p.uid, hasAudio: p.producer !== null, muted: true }
+    : { uid: p.uid, hasAudio: p.producer !== null };
 }

@@ -12,6 +12,11 @@ export class ChannelRegistry {
     return this.#channels.values();
   }
 
+  /** The channel if it exists (has participants); never creates one. */
+  find(appId: string, name: string): Channel | undefined {
+    return this.#channels.get(`${appId}\u0000${name}`);
+  }
+
   /** The channel, created on first join. */
   open(appId: string, name: string): Channel {
     const key = `${appId}\u0000${name}`;

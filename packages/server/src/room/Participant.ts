@@ -2,9 +2,10 @@ import type { LeaveReason, Role, ServerNotification, Uid } from '@patchbay/proto
 import { ErrorCode } from '@patchbay/protocol';
 import { ServerError } from '../errors.js';
 import { Producer } from '../forwarding/Producer.js';
+import type { ForwardingTotals } from '../metrics/ForwardingTotals.js';
 import { SubscriberConnection } from '../forwarding/SubscriberConnection.js';
 import type { IngressEndpoint, MediaEngine } from '../media/MediaEngine.js';
-import { SdpError } from '../media/sdp.js';
+import { parseAudioOffer, SdpError } from '../media/sdp.js';
 
 export function uidKey(uid: Uid): string {
   return typeof uid === 'number' ? `n:${uid}` : `s:${uid}`;
@@ -31,8 +32,16 @@ export class Participant {
   #producer: Producer | null = null;
   #ingress: IngressEndpoint | null = null;
   #subscriber: SubscriberConnection | null = null;
+  readonly #totals: ForwardingTotals | undefined;
 
-  constructor(uid: Uid, label: string, engine: MediaEngine, link: ParticipantLink) {
+  constructor(
+    uid: Uid,
+    label: string,
+    engine: MediaEngine,
+    link: ParticipantLink,
+    totals?: ForwardingTotals,
+  ) {
+    this.#totals = totals;
     this.uid = uid;
     this.key = uidKey(uid);
     this.#label = label;
@@ -66,7 +75,13 @@ export class Participant {
   /** Accepts the publisher's offer and returns the answer. */
   async publish(offer: string): Promise<string> {
     if (this.#producer) throw ServerError.invalidOperation('already publishing audio; unpublish first');
-    const producer = new Producer();
+    let levelExtId: number | null = null;
+    try {
+      levelExtId = parseAudioOffer(offer).audioLevelExtId;
+    } catch {
+      // the engine rejects the offer below, with the reason
+    }
+    const producer = new Producer(levelExtId, this.#totals);
     let ingress: IngressEndpoint;
     try {
       ingress = await this.#engine.createIngress(`${this.#label}/pub`, offer, {

@@ -19,6 +19,7 @@ import { type KeyedRateLimiter, TokenBucket } from '../limits/RateLimiter.js';
 import type { Logger } from '../logger.js';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import type { Channel } from '../room/Channel.js';
+import type { ForwardingTotals } from '../metrics/ForwardingTotals.js';
 import type { ChannelRegistry } from '../room/ChannelRegistry.js';
 import { Participant } from '../room/Participant.js';
 
@@ -35,6 +36,8 @@ export interface SessionLimits {
 
 export interface SessionContext {
   registry: ChannelRegistry;
+  /** Server-wide forwarding counters every Producer increments (for /metrics). */
+  totals?: ForwardingTotals;
   engine: MediaEngine;
   limits: SessionLimits;
   /** app id -> certificate; empty in testing mode (no token checks). */
@@ -259,10 +262,16 @@ export class SignalSession {
       );
     }
     const assigned = uid ?? channel.assignUid();
-    const participant = new Participant(assigned, `${message.channel}/${String(assigned)}`, ctx.engine, {
-      notify: (n) => this.notify(n),
-      onMediaClosed: (kind, reason) => this.#onMediaClosed(kind, reason),
-    });
+    const participant = new Participant(
+      assigned,
+      `${message.channel}/${String(assigned)}`,
+      ctx.engine,
+      {
+        notify: (n) => this.notify(n),
+        onMediaClosed: (kind, reason) => this.#onMediaClosed(kind, reason),
+      },
+      ctx.totals,
+    );
     participant.role = role;
     let users: ReturnType<Channel['add']>;
     try {
