@@ -54,6 +54,20 @@
       client.on('user-joined', (user) => remoteUi.joined(user.uid));
       client.on('user-unpublished', (user) => remoteUi.unpublished(user.uid));
       client.on('user-left', (user) => remoteUi.left(user.uid));
+      // Who is speaking (from the server's audio-level reading) and how the call is doing.
+      client.on('active-speaker', (speaker) => {
+        for (const card of document.querySelectorAll('.user')) {
+          card.classList.toggle('speaking', speaker !== null && card.dataset.uid === String(speaker));
+        }
+      });
+      const quality = ['unknown', 'excellent', 'good', 'poor', 'bad', 'very bad', 'down'];
+      client.on('network-quality', (q) => {
+        const s = client.getRTCStats();
+        const up = quality[q.uplinkNetworkQuality] ?? '?';
+        const down = quality[q.downlinkNetworkQuality] ?? '?';
+        document.getElementById('netStats').textContent =
+          `network ↑ ${up} ↓ ${down} · send ${Math.round(s.SendBitrate / 1000)} kbps · receive ${Math.round(s.RecvBitrate / 1000)} kbps · RTT ${s.RTT} ms`;
+      });
       return client.join(appId, channel, token, uid);
     },
 

@@ -23,6 +23,7 @@ window.Demo = (() => {
       <header>
         <div class="brand"><img src="favicon.svg" alt="" /> Patchbay <span class="sub status">custom audio sources</span></div>
         <span id="state" class="pill">DISCONNECTED</span>
+        <span id="netStats" class="status" aria-live="off"></span>
         <nav>
           <a href="index.html" class="${api === 'ng' ? 'active' : ''}">NG API</a>
           <a href="v3.html" class="${api === 'v3' ? 'active' : ''}">v3 API</a>

@@ -139,6 +139,15 @@ describe('demo app (apps/demo) in two tabs', () => {
     const tone = await listen();
     assert.ok(Math.abs(tone.frequency - 700) / 700 < 0.01, `tone: heard ${JSON.stringify(tone)}`);
     assert.ok(tone.meter > 0.2, `tone: remote meter ${tone.meter}`);
+    // Tab B marks alice as the active speaker and shows how the call is doing.
+    await b.waitForSelector('.user.speaking[data-uid="alice"]', { timeout: 5000 });
+    await b.waitForFunction(
+      "document.querySelector('#netStats').textContent.includes('network')",
+      undefined,
+      {
+        timeout: 5000,
+      },
+    );
 
     // Mute and volume (what the other tab hears).
     await a.click('#mute');
