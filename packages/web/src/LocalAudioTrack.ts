@@ -1,5 +1,12 @@
 import { PatchbayError, TypedEmitter } from '@patchbay/client';
-import { type AudioFrameCallback, analyserLevel, audioContext, ensureRunning, FrameTap } from './audio.js';
+import {
+  type AudioFrameCallback,
+  analyserLevel,
+  audioContext,
+  checkVolume,
+  ensureRunning,
+  FrameTap,
+} from './audio.js';
 import { mediaError } from './errors.js';
 import {
   type AudioEncoderConfiguration,
@@ -146,10 +153,7 @@ export class LocalAudioTrack extends TypedEmitter<LocalTrackEvents> {
 
   /** 0..1000; 100 keeps the original level. Affects what remote users hear and the local monitor. */
   setVolume(volume: number): void {
-    if (typeof volume !== 'number' || !Number.isFinite(volume) || volume < 0 || volume > 1000) {
-      throw PatchbayError.invalidParams(`volume must be a number in 0..1000, got ${String(volume)}`);
-    }
-    this.#volume = volume;
+    this.#volume = checkVolume(volume, 1000);
     this.#volumeNode.gain.setValueAtTime(volume / 100, this.#ctx.currentTime);
   }
 

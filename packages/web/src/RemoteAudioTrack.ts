@@ -1,6 +1,13 @@
 import { PatchbayError, TypedEmitter } from '@patchbay/client';
 import type { Uid } from '@patchbay/protocol';
-import { type AudioFrameCallback, analyserLevel, audioContext, ensureRunning, FrameTap } from './audio.js';
+import {
+  type AudioFrameCallback,
+  analyserLevel,
+  audioContext,
+  checkVolume,
+  ensureRunning,
+  FrameTap,
+} from './audio.js';
 
 export type RemoteTrackEvents = {
   'first-frame-decoded': [];
@@ -104,10 +111,7 @@ export class RemoteAudioTrack extends TypedEmitter<RemoteTrackEvents> {
 
   /** 0..100 (playback level on this page only). */
   setVolume(volume: number): void {
-    if (typeof volume !== 'number' || !Number.isFinite(volume) || volume < 0 || volume > 100) {
-      throw PatchbayError.invalidParams(`volume must be a number in 0..100, got ${String(volume)}`);
-    }
-    this.#volume = volume;
+    this.#volume = checkVolume(volume, 100);
     this.#gain.gain.setValueAtTime(volume / 100, this.#ctx.currentTime);
   }
 

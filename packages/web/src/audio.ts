@@ -1,3 +1,4 @@
+import { PatchbayError } from '@patchbay/client';
 import { fireAudioContextStateChanged, fireAutoplayFailed } from './hooks.js';
 
 let context: AudioContext | null = null;
@@ -119,4 +120,12 @@ export class FrameTap {
     }
     this.#node.disconnect();
   }
+}
+
+/** Validates a track volume (0..`max`) and returns it; INVALID_PARAMS otherwise. */
+export function checkVolume(volume: unknown, max: number): number {
+  if (typeof volume !== 'number' || !Number.isFinite(volume) || volume < 0 || volume > max) {
+    throw PatchbayError.invalidParams(`volume must be a number in 0..${max}, got ${String(volume)}`);
+  }
+  return volume;
 }

@@ -3,19 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { createClient, generateTone } from '@patchbay/node';
 import type { PatchbayServer } from '@patchbay/server';
 import type { Page } from 'playwright-core';
-import { type Browser, launchBrowser, openPage, sleep, startServer } from './support.js';
-
-/** Runs `body` (an async function of the page's Patchbay object and test helpers) in the page. */
-function run<R>(page: Page, body: string, arg?: unknown): Promise<R> {
-  return page.evaluate(
-    ([source, a]) => {
-      const fn = new Function('P', 'T', 'arg', `return (${source})(P, T, arg);`);
-      const g = globalThis as unknown as { Patchbay: unknown; T: unknown };
-      return fn(g.Patchbay, g.T, a) as unknown;
-    },
-    [body, arg] as const,
-  ) as Promise<R>;
-}
+import { type Browser, launchBrowser, openPage, sleep, startServer, runWithSdk as run } from './support.js';
 
 describe('browser client: active-speaker, audio stats, network-quality', () => {
   let server: PatchbayServer;

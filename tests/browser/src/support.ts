@@ -154,3 +154,15 @@ export class FrameRecorder {
     return out;
   }
 }
+
+/** Runs `body` (source of an async function of the page's Patchbay object, its test helpers `T` and `arg`) in the page. */
+export function runWithSdk<R>(page: Page, body: string, arg?: unknown): Promise<R> {
+  return page.evaluate(
+    ([source, a]) => {
+      const fn = new Function('P', 'T', 'arg', `return (${source})(P, T, arg);`);
+      const g = globalThis as unknown as { Patchbay: unknown; T: unknown };
+      return fn(g.Patchbay, g.T, a) as unknown;
+    },
+    [body, arg] as const,
+  ) as Promise<R>;
+}

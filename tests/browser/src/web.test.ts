@@ -18,6 +18,7 @@ import {
   sleep,
   startServer,
   waitFor,
+  runWithSdk as run,
 } from './support.js';
 
 /** Runs window.T[method](...args) in the page. */
@@ -28,18 +29,6 @@ function call<R>(page: Page, method: string, ...args: unknown[]): Promise<R> {
         ...(a as unknown[]),
       ),
     [method, args] as const,
-  ) as Promise<R>;
-}
-
-/** Runs `body` (source of an async function taking the page's Patchbay object and `arg`) in the page. */
-function run<R>(page: Page, body: string, arg?: unknown): Promise<R> {
-  return page.evaluate(
-    ([source, a]) => {
-      const fn = new Function('P', 'T', 'arg', `return (${source})(P, T, arg);`);
-      const g = globalThis as unknown as { Patchbay: unknown; T: unknown };
-      return fn(g.Patchbay, g.T, a) as unknown;
-    },
-    [body, arg] as const,
   ) as Promise<R>;
 }
 
