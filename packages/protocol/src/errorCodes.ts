@@ -45,6 +45,16 @@ export const ErrorCode = {
   OPERATION_ABORTED: 'OPERATION_ABORTED',
   /** The server is shutting down. */
   SERVER_SHUTTING_DOWN: 'SERVER_SHUTTING_DOWN',
+  /** `resume` named a session the server no longer has (grace period over, server restarted). */
+  SESSION_NOT_FOUND: 'SESSION_NOT_FOUND',
+  /** Cluster: the channel lives on another node; the error's `redirect` names its URL. */
+  REDIRECT: 'REDIRECT',
+  /** Cluster: Redis cannot be reached, so no new channel can be placed; running channels go on. */
+  CLUSTER_UNAVAILABLE: 'CLUSTER_UNAVAILABLE',
+  /** Cluster: this node is draining and takes no new channels; another node will. */
+  NODE_DRAINING: 'NODE_DRAINING',
+  /** The SDK gave up reconnecting after its retry schedule (see docs/resilience.md). */
+  RECONNECT_FAILED: 'RECONNECT_FAILED',
   /** The WebSocket failed or closed. */
   WS_ERR: 'WS_ERR',
   /** A request got no response in time. */

@@ -75,6 +75,17 @@ export const renewTokenRequestSchema = z.object({
 export const muteRequestSchema = z.object({ type: z.literal('mute'), id, muted: z.boolean() });
 /** Live mode: switch between host and audience. An audience is not announced to the others. */
 export const setRoleRequestSchema = z.object({ type: z.literal('setRole'), id, role: roleSchema });
+/**
+ * After the WebSocket dropped: re-attach to the session that `join` returned, whose media
+ * connections the server kept for its grace period. Fails with SESSION_NOT_FOUND when the
+ * session is gone (grace expired, server restarted): join again.
+ */
+export const resumeRequestSchema = z.object({
+  type: z.literal('resume'),
+  id,
+  sessionId: z.string().min(16).max(128),
+  protocol: z.number().int().optional(),
+});
 
 export const clientMessageSchema = z.discriminatedUnion('type', [
   joinRequestSchema,
@@ -88,6 +99,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   renewTokenRequestSchema,
   setRoleRequestSchema,
   muteRequestSchema,
+  resumeRequestSchema,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type ClientMessageType = ClientMessage['type'];
@@ -101,6 +113,8 @@ export const joinResultSchema = z.object({
   uid: uidSchema,
   channel: z.string(),
   users: z.array(userInfoSchema),
+  /** Secret handle for `resume` after a dropped WebSocket. Absent from servers that cannot resume. */
+  sessionId: z.string().optional(),
 });
 export const publishResultSchema = z.object({ sdp });
 export const subscribeResultSchema = z.object({
@@ -124,6 +138,8 @@ export const resultSchemas = {
   renewToken: emptyResult,
   setRole: emptyResult,
   mute: emptyResult,
+  /** The session as it is now (users present, with their state), as for a join. */
+  resume: joinResultSchema,
 } as const satisfies Record<ClientMessageType, z.ZodType>;
 
 export type ResultOf<T extends ClientMessageType> = z.infer<(typeof resultSchemas)[T]>;
@@ -142,6 +158,11 @@ export const errorMessageSchema = z.object({
   id: id.nullable(),
   code: z.enum(ERROR_CODES as [string, ...string[]]),
   message: z.string(),
+  /**
+   * With code REDIRECT (cluster): the WebSocket URL of the node that owns the channel. The
+   * client connects there and sends the same request again.
+   */
+  redirect: z.string().min(1).max(2048).optional(),
 });
 export const userJoinedSchema = z.object({ type: z.literal('user-joined'), user: userInfoSchema });
 export const userLeftSchema = z.object({

@@ -4,10 +4,13 @@ import { type ErrorCode, ErrorCode as Codes } from '@patchbay/protocol';
 export class ServerError extends Error {
   override readonly name = 'ServerError';
   readonly code: ErrorCode;
+  /** With REDIRECT: the WebSocket URL of the node that owns the channel. */
+  readonly redirect: string | undefined;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, redirect?: string) {
     super(message);
     this.code = code;
+    this.redirect = redirect;
   }
 
   static invalidOperation(message: string): ServerError {

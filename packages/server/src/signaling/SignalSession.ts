@@ -153,7 +153,7 @@ export class SignalSession {
       this.#after(message, data);
     } catch (error) {
       if (error instanceof ServerError) {
-        this.#reject(message.id, error.code, error.message);
+        this.#reject(message.id, error.code, error.message, error.redirect);
       } else {
         this.#log.error({ err: error, type: message.type }, 'request failed');
         this.#reject(message.id, Codes.INTERNAL_ERROR, `the server could not complete "${message.type}"`);
@@ -181,6 +181,8 @@ export class SignalSession {
   async #handle(message: ClientMessage): Promise<Record<string, unknown>> {
     if (message.type === 'ping') return {};
     if (message.type === 'join') return this.#join(message);
+    if (message.type === 'resume' && !this.#participant)
+      throw new ServerError(Codes.SESSION_NOT_FOUND, 'no such session on this server; join again');
     const participant = this.#participant;
     const channel = this.#channel;
     if (!participant || !channel)
@@ -220,6 +222,8 @@ export class SignalSession {
         participant.muted = message.muted;
         return { changed };
       }
+      case 'resume':
+        throw ServerError.invalidOperation('already joined; resume is for a new connection');
     }
   }
 
@@ -466,7 +470,7 @@ export class SignalSession {
   }
 
   /** Sends an error reply, counts it, and logs it (limits at warn, once per session). */
-  #reject(id: number | null, code: ErrorCode, message: string): void {
+  #reject(id: number | null, code: ErrorCode, message: string, redirect?: string): void {
     this.#ctx.counters.count(code);
     if (LIMIT_CODES.has(code) && !this.#warned.has(code)) {
       this.#warned.add(code);
@@ -474,7 +478,9 @@ export class SignalSession {
     } else {
       this.#log.debug({ code }, message);
     }
-    this.#send({ type: 'error', id, code, message });
+    this.#send(
+      redirect ? { type: 'error', id, code, message, redirect } : { type: 'error', id, code, message },
+    );
   }
 
   #send(message: ServerMessage): void {
