@@ -15,6 +15,7 @@ import { Counters } from './limits/Counters.js';
 import { KeyedRateLimiter } from './limits/RateLimiter.js';
 import { createRootLogger, type Logger } from './logger.js';
 import { ForwardingTotals } from './metrics/ForwardingTotals.js';
+import { type InternalCounts, listenerTotal } from './metrics/Internals.js';
 import { Metrics } from './metrics/Metrics.js';
 import { DatachannelEngine } from './media/DatachannelEngine.js';
 import type { MediaEngine } from './media/MediaEngine.js';
@@ -96,6 +97,7 @@ export class PatchbayServer {
       totals: this.#totals,
       counters: this.#counters,
       connections: () => this.#sessions.size,
+      internals: () => this.internals(),
     });
     this.#sweepTimer = setInterval(() => joinLimiter.sweep(), 10_000);
     this.#sweepTimer.unref();
@@ -156,6 +158,23 @@ export class PatchbayServer {
       }
     }
     return s;
+  }
+
+  /** Counts of internal objects (sessions, memberships, media connections, listeners), for leak checks. */
+  internals(): InternalCounts {
+    let consumers = 0;
+    for (const channel of this.#registry.channels()) {
+      for (const p of channel.participants()) consumers += p.subscriber?.consumers.length ?? 0;
+    }
+    let listeners = listenerTotal(this.#http) + listenerTotal(this.#wss);
+    for (const ws of this.#wss.clients) listeners += listenerTotal(ws);
+    return {
+      sessions: this.#sessions.size,
+      memberships: this.#directory.size,
+      peerConnections: this.#engine.openConnections ?? 0,
+      consumers,
+      listeners,
+    };
   }
 
   /** A snapshot of one channel (participants, levels, counters), or null when it has nobody. */

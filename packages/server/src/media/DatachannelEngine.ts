@@ -52,6 +52,8 @@ export class DatachannelEngine implements MediaEngine {
   readonly #options: DatachannelEngineOptions;
   readonly #log: Logger;
   #closed = false;
+  /** Every PeerConnection created and not closed yet: a leak shows up here. */
+  readonly #open = new Set<PeerConnection>();
   /**
    * Holds the shared UDP socket open for the engine's lifetime. Without it libjuice tears the
    * mux down when the last connection closes, and a connection created during that teardown fails.
@@ -73,7 +75,7 @@ export class DatachannelEngine implements MediaEngine {
   #peer(label: string): PeerConnection {
     if (this.#closed) throw new Error('media engine closed');
     const { bind, port } = this.#options;
-    return new nodeDataChannel.PeerConnection(label, {
+    const pc = new nodeDataChannel.PeerConnection(label, {
       iceServers: [],
       enableIceUdpMux: true,
       portRangeBegin: port,
@@ -81,6 +83,17 @@ export class DatachannelEngine implements MediaEngine {
       bindAddress: bind,
       disableAutoNegotiation: true,
     });
+    this.#open.add(pc);
+    return pc;
+  }
+
+  get openConnections(): number {
+    return this.#open.size;
+  }
+
+  #release(pc: PeerConnection): void {
+    this.#open.delete(pc);
+    closeQuietly(pc);
   }
 
   #announce(sdp: string): string {
@@ -115,10 +128,10 @@ export class DatachannelEngine implements MediaEngine {
       return {
         answer: this.#announce(stripSsrcLines(local.sdp)),
         track,
-        close: () => closeQuietly(pc),
+        close: () => this.#release(pc),
       } as IngressEndpoint;
     } catch (error) {
-      closeQuietly(pc);
+      this.#release(pc);
       if (error instanceof SdpError) throw error;
       throw new SdpError(`the offer was rejected: ${(error as Error).message}`);
     }
@@ -161,7 +174,7 @@ export class DatachannelEngine implements MediaEngine {
           throw new SdpError(`the answer was rejected: ${(error as Error).message}`);
         }
       },
-      close: () => closeQuietly(pc),
+      close: () => this.#release(pc),
     };
   }
 

@@ -43,5 +43,7 @@ export interface EgressHandlers {
 export interface MediaEngine {
   createIngress(label: string, offer: string, handlers: IngressHandlers): Promise<IngressEndpoint>;
   createEgress(label: string, handlers: EgressHandlers): EgressEndpoint;
+  /** Media connections created and not closed yet (leak checks; see metrics/Internals.ts). */
+  readonly openConnections?: number;
   close(): void;
 }
