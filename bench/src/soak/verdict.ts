@@ -1,0 +1,132 @@
+/**
+ * What a soak run must show: forwarding loss ≤ 0.1 %, RSS growth ≤ 5 % over the steady window,
+ * file descriptors, handles and listeners back to their idle values once everyone has left (and no
+ * growth while churning), and every room and internal gauge back to 0.
+ */
+import type { HealthSample } from './ServerHealth.js';
+import type { SoakRunResult } from './SoakRun.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface SoakVerdict {
+  ok: boolean;
+  checks: Check[];
+  /** RSS at the start and the end of the steady window (medians), and the growth. */
+  rssStartMb: number;
+  rssEndMb: number;
+  rssGrowthPct: number;
+  heapStartMb: number;
+  heapEndMb: number;
+  steadyFromS: number;
+  steadyToS: number;
+  idle: HealthSample;
+  after: HealthSample;
+  /** SFU CPU µs per forwarded packet over the first and the last part of the steady window. */
+  usPerPacketStart: number;
+  usPerPacketEnd: number;
+}
+
+export const LIMITS = { lossPct: 0.1, rssGrowthPct: 5, warmupFraction: 0.25, edgeFraction: 0.1 };
+/** Slack for fds/handles between the start and end of the steady window (sockets mid-churn). */
+const CHURN_SLACK = 6;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+function usPerPacket(a: HealthSample, b: HealthSample): number {
+  return ((b.cpuSeconds - a.cpuSeconds) * 1e6) / Math.max(1, b.packetsOut - a.packetsOut);
+}
+
+/**
+ * The steady window is the run phase after its first 25 % (joins, JIT, allocator warm-up). Its
+ * start and end values are medians of the samples in its first and last 10 % (at least 3 each).
+ */
+export function judge(r: SoakRunResult): SoakVerdict {
+  const idle = r.samples.find((s) => s.phase === 'idle');
+  const after = r.samples.filter((s) => s.phase === 'after').at(-1);
+  const run = r.samples.filter((s) => s.phase === 'run');
+  if (!idle || !after || run.length < 6) throw new Error(`too few samples (${run.length} while running)`);
+  const first = run[0].t;
+  const last = run[run.length - 1].t;
+  const steadyFrom = first + (last - first) * LIMITS.warmupFraction;
+  const steady = run.filter((s) => s.t >= steadyFrom);
+  const k = Math.max(3, Math.round(steady.length * LIMITS.edgeFraction));
+  const head = steady.slice(0, k);
+  const tail = steady.slice(-k);
+  const mb = (x: number) => x / 2 ** 20;
+  const rssStart = median(head.map((s) => s.rssBytes));
+  const rssEnd = median(tail.map((s) => s.rssBytes));
+  const growth = (100 * (rssEnd - rssStart)) / rssStart;
+  const checks: Check[] = [];
+  const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+
+  check(
+    'forwarding loss ≤ 0.1 %',
+    r.loss.expected > 0 && r.loss.lossPct <= LIMITS.lossPct,
+    `${r.loss.lossPct.toFixed(4)} % (${r.loss.expected - r.loss.received} of ${r.loss.expected} packets, ${r.loss.subscriptions} subscriptions)`,
+  );
+  check(
+    'RSS growth ≤ 5 % over the steady window',
+    growth <= LIMITS.rssGrowthPct,
+    `${mb(rssStart).toFixed(1)} → ${mb(rssEnd).toFixed(1)} MB (${growth.toFixed(2)} %), t ${steady[0].t.toFixed(0)}-${last.toFixed(0)} s`,
+  );
+  for (const key of ['openFds', 'activeHandles'] as const) {
+    const a = median(head.map((s) => s[key]));
+    const b = median(tail.map((s) => s[key]));
+    check(`${key}: no growth while churning`, b <= a + CHURN_SLACK, `steady start ${a}, end ${b}`);
+    check(
+      `${key}: back to idle after everyone left`,
+      after[key] <= idle[key],
+      `idle ${idle[key]}, after ${after[key]}`,
+    );
+  }
+  check(
+    'listeners back to idle after everyone left',
+    after.listeners === idle.listeners,
+    `idle ${idle.listeners}, after ${after.listeners}; while running ${median(tail.map((s) => s.listeners))}`,
+  );
+  const zero = [
+    'channels',
+    'participants',
+    'publishers',
+    'tracks',
+    'connections',
+    'sessions',
+    'memberships',
+    'peerConnections',
+    'consumers',
+  ] as const;
+  const left = zero.filter((key) => after[key] !== 0);
+  check(
+    'rooms, sessions and media connections back to 0',
+    left.length === 0,
+    left.length ? left.map((key) => `${key} ${after[key]}`).join(', ') : zero.join(', ') + ': 0',
+  );
+  check(
+    'every participant joined and left',
+    r.joins > 0 && r.leaves === r.joins + r.joinFailures,
+    `${r.joins} joins, ${r.leaves} leaves, ${r.joinFailures} failed joins retried`,
+  );
+  return {
+    ok: checks.every((c) => c.ok),
+    checks,
+    rssStartMb: mb(rssStart),
+    rssEndMb: mb(rssEnd),
+    rssGrowthPct: growth,
+    heapStartMb: mb(median(head.map((s) => s.heapUsedBytes))),
+    heapEndMb: mb(median(tail.map((s) => s.heapUsedBytes))),
+    steadyFromS: steady[0].t,
+    steadyToS: last,
+    idle,
+    after,
+    usPerPacketStart: usPerPacket(head[0], head[head.length - 1]),
+    usPerPacketEnd: usPerPacket(tail[0], tail[tail.length - 1]),
+  };
+}
