@@ -73,8 +73,12 @@ export class SoakParticipant {
     this.uid = joined.uid;
     await this.#enqueue(() => this.#pub.publishVia(signal));
     this.#ctx.pacer.add(this.#pub);
+    // Those publishing already; the others announce themselves with user-published.
     const users = (joined.users as { uid: unknown; hasAudio: boolean }[]) ?? [];
-    const present = users.map((u) => this.#ctx.find(this.channel, u.uid)).filter((p) => p !== undefined);
+    const present = users
+      .filter((u) => u.hasAudio)
+      .map((u) => this.#ctx.find(this.channel, u.uid))
+      .filter((p) => p !== undefined);
     await Promise.all(present.map((target) => this.#enqueue(() => this.#subscribe(target))));
   }
 

@@ -61,6 +61,8 @@ export interface LossTotals {
 export interface SoakRunResult {
   options: Omit<SoakOptions, 'log'>;
   durationS: number;
+  /** Seconds from the start until every channel was full (the churn starts then). */
+  filledAtS: number;
   joins: number;
   leaves: number;
   /** Joins that failed (e.g. a load publisher's DTLS stalled); the slot was filled again. */
@@ -183,7 +185,8 @@ async function soakAgainst(sfu: SfuProcess, o: SoakOptions): Promise<SoakRunResu
       await Promise.all(Array.from({ length: Math.min(5, o.perChannel - i) }, () => join(c)));
     }
   }
-  o.log(`filled ${o.channels} × ${o.perChannel} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const filledAtS = (performance.now() - t0) / 1000;
+  o.log(`filled ${o.channels} × ${o.perChannel} in ${filledAtS.toFixed(1)} s`);
 
   const end = t0 + o.minutes * 60_000;
   let stopSampling = false;
@@ -252,6 +255,7 @@ async function soakAgainst(sfu: SfuProcess, o: SoakOptions): Promise<SoakRunResu
   return {
     options,
     durationS,
+    filledAtS,
     joins,
     leaves,
     joinFailures,

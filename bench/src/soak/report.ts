@@ -46,7 +46,7 @@ export function soakTable(r: SoakRunResult, v: SoakVerdict): Table {
     rows,
     notes: [
       `loss: per subscription, packets its publisher sent from ${o.settleMs} ms after the subscribe completed until the subscription ended (leave of either side, or the end), against those received (exact index range, no sampling); booked ${o.graceMs} ms after the cut`,
-      `RSS: process_resident_memory_bytes from /metrics every ${o.sampleEveryMs / 1000} s; steady window = the run after its first 25 %; start/end = medians of its first and last 10 % of samples (≥ 3 each)`,
+      `RSS: process_resident_memory_bytes from /metrics every ${o.sampleEveryMs / 1000} s; steady window = the run after its first 25 % and at least 60 s after the channels were full (${round(r.filledAtS, 0)} s); start/end = medians of its first and last 10 % of samples (≥ 3 each)`,
       'idle = before the first join; after = once everyone has left (gauges back to 0) plus 2 s',
     ],
   };

@@ -30,7 +30,16 @@ export interface SoakVerdict {
   usPerPacketEnd: number;
 }
 
-export const LIMITS = { lossPct: 0.1, rssGrowthPct: 5, warmupFraction: 0.25, edgeFraction: 0.1 };
+export const LIMITS = {
+  lossPct: 0.1,
+  rssGrowthPct: 5,
+  /** The steady window starts after this fraction of the run ... */
+  warmupFraction: 0.25,
+  /** ... and at least this long after the channels were full (the allocator's working set grows
+   * over the first minute of churn, then flattens: see docs/resilience.md). */
+  warmupAfterFillS: 60,
+  edgeFraction: 0.1,
+};
 /** Slack for fds/handles between the start and end of the steady window (sockets mid-churn). */
 const CHURN_SLACK = 6;
 
@@ -45,7 +54,8 @@ function usPerPacket(a: HealthSample, b: HealthSample): number {
 }
 
 /**
- * The steady window is the run phase after its first 25 % (joins, JIT, allocator warm-up). Its
+ * The steady window is the run phase after its first 25 % (joins, JIT, allocator warm-up), and at
+ * least a minute after the channels were full. Its
  * start and end values are medians of the samples in its first and last 10 % (at least 3 each).
  */
 export function judge(r: SoakRunResult): SoakVerdict {
@@ -55,7 +65,10 @@ export function judge(r: SoakRunResult): SoakVerdict {
   if (!idle || !after || run.length < 6) throw new Error(`too few samples (${run.length} while running)`);
   const first = run[0].t;
   const last = run[run.length - 1].t;
-  const steadyFrom = first + (last - first) * LIMITS.warmupFraction;
+  const steadyFrom = Math.max(
+    first + (last - first) * LIMITS.warmupFraction,
+    r.filledAtS + LIMITS.warmupAfterFillS,
+  );
   const steady = run.filter((s) => s.t >= steadyFrom);
   const k = Math.max(3, Math.round(steady.length * LIMITS.edgeFraction));
   const head = steady.slice(0, k);
