@@ -52,8 +52,8 @@ export class DatachannelEngine implements MediaEngine {
   readonly #options: DatachannelEngineOptions;
   readonly #log: Logger;
   #closed = false;
-  /** Every PeerConnection created and not closed yet: a leak shows up here. */
-  readonly #open = new Set<PeerConnection>();
+  /** Every PeerConnection created and not closed yet (a leak shows up here), with its tracks. */
+  readonly #open = new Map<PeerConnection, Track[]>();
   /**
    * Holds the shared UDP socket open for the engine's lifetime. Without it libjuice tears the
    * mux down when the last connection closes, and a connection created during that teardown fails.
@@ -83,7 +83,7 @@ export class DatachannelEngine implements MediaEngine {
       bindAddress: bind,
       disableAutoNegotiation: true,
     });
-    this.#open.add(pc);
+    this.#open.set(pc, []);
     return pc;
   }
 
@@ -91,8 +91,28 @@ export class DatachannelEngine implements MediaEngine {
     return this.#open.size;
   }
 
+  #addTrack(pc: PeerConnection, description: Audio): Track {
+    const track = pc.addTrack(description);
+    this.#open.get(pc)?.push(track);
+    return track;
+  }
+
+  /**
+   * Closes a connection and, first, each of its tracks. Closing the PeerConnection does not close
+   * node-datachannel's track wrappers: each keeps its native track and its callbacks (thread-safe
+   * functions holding the JS closures: the Producer, the Consumer and its slot) until track.close(),
+   * so without it every participant who left stayed in memory (found by the soak, docs/resilience.md).
+   */
   #release(pc: PeerConnection): void {
+    const tracks = this.#open.get(pc) ?? [];
     this.#open.delete(pc);
+    for (const track of tracks) {
+      try {
+        track.close();
+      } catch {
+        // already closed
+      }
+    }
     closeQuietly(pc);
   }
 
@@ -113,7 +133,7 @@ export class DatachannelEngine implements MediaEngine {
           `a=extmap:${audio.audioLevelExtId} urn:ietf:params:rtp-hdrext:ssrc-audio-level`,
         );
       }
-      const track = pc.addTrack(description);
+      const track = this.#addTrack(pc, description);
       // Sends receiver reports (and REMB) back to the publisher.
       track.setMediaHandler(new RtcpReceivingSession());
       track.onMessage(handlers.onPacket);
@@ -149,6 +169,7 @@ export class DatachannelEngine implements MediaEngine {
     const log = this.#log;
     let next = 0;
     const announce = (sdp: string) => this.#announce(sdp);
+    const addTrack = (description: Audio) => this.#addTrack(pc, description);
     return {
       addSlot(): EgressSlot {
         const mid = String(next++);
@@ -156,7 +177,7 @@ export class DatachannelEngine implements MediaEngine {
         const description = new Audio(mid, 'SendOnly');
         description.addOpusCodec(OPUS_PT);
         description.addSSRC(ssrc, CNAME, `pb-${mid}`, `audio-${mid}`);
-        const track = pc.addTrack(description);
+        const track = addTrack(description);
         return new DatachannelSlot(mid, ssrc, track, link);
       },
       async createOffer(): Promise<string> {
