@@ -13,6 +13,9 @@ export interface HealthSample {
   t: number;
   rssBytes: number;
   heapUsedBytes: number;
+  heapTotalBytes: number;
+  /** Memory of Buffers and other objects outside the V8 heap (node-datachannel's packets). */
+  externalBytes: number;
   openFds: number;
   activeHandles: number;
   listeners: number;
@@ -67,6 +70,8 @@ export class ServerHealth {
       t: (performance.now() - this.#t0) / 1000,
       rssBytes: get('process_resident_memory_bytes'),
       heapUsedBytes: get('nodejs_heap_size_used_bytes'),
+      heapTotalBytes: get('nodejs_heap_size_total_bytes'),
+      externalBytes: get('nodejs_external_memory_bytes'),
       openFds: get('process_open_fds'),
       activeHandles: get('nodejs_active_handles_total'),
       listeners: get('patchbay_internal_listeners'),

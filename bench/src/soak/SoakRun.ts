@@ -250,6 +250,12 @@ async function soakAgainst(sfu: SfuProcess, o: SoakOptions): Promise<SoakRunResu
   health.samples.pop();
   after = await health.sample('after');
   if (process.env.SOAK_DEBUG_FDS) o.log(fdList(sfu.pid));
+  // Debug aid: with BENCH_SFU_NODE_ARGS=--heapsnapshot-signal=SIGUSR2, a heap snapshot of the idle
+  // server after everyone left (written to the SFU's working directory, the repository root).
+  if (process.env.SOAK_HEAPSNAPSHOT) {
+    process.kill(sfu.pid, 'SIGUSR2');
+    await sleep(15_000);
+  }
 
   const { log: _log, ...options } = o;
   return {

@@ -9,7 +9,16 @@ export function soakTable(r: SoakRunResult, v: SoakVerdict): Table {
   const mb = (b: number) => round(b / 2 ** 20, 1);
   const rows: (string | number)[][] = [
     ...v.checks.map((c) => [c.name, c.detail, c.ok ? 'ok' : '**FAIL**']),
-    ['heap used (steady start → end)', `${round(v.heapStartMb, 1)} → ${round(v.heapEndMb, 1)} MB`, 'info'],
+    [
+      'RSS in the steady window: medians of first / last 10 % of samples; min / max',
+      `${round(v.rssHeadMedianMb, 1)} / ${round(v.rssTailMedianMb, 1)} MB; ${round(v.rssMinMb, 1)} / ${round(v.rssMaxMb, 1)} MB`,
+      'info',
+    ],
+    [
+      'heap used / heap total / external (medians, steady start → end)',
+      `${round(v.heapStartMb, 1)} → ${round(v.heapEndMb, 1)} / ${round(v.heapTotalStartMb, 1)} → ${round(v.heapTotalEndMb, 1)} / ${round(v.externalStartMb, 1)} → ${round(v.externalEndMb, 1)} MB`,
+      'info',
+    ],
     [
       'SFU CPU per forwarded packet (steady start / end)',
       `${round(v.usPerPacketStart, 2)} / ${round(v.usPerPacketEnd, 2)} µs`,
@@ -46,7 +55,7 @@ export function soakTable(r: SoakRunResult, v: SoakVerdict): Table {
     rows,
     notes: [
       `loss: per subscription, packets its publisher sent from ${o.settleMs} ms after the subscribe completed until the subscription ended (leave of either side, or the end), against those received (exact index range, no sampling); booked ${o.graceMs} ms after the cut`,
-      `RSS: process_resident_memory_bytes from /metrics every ${o.sampleEveryMs / 1000} s; steady window = the run after its first 25 % and at least 60 s after the channels were full (${round(r.filledAtS, 0)} s); start/end = medians of its first and last 10 % of samples (≥ 3 each)`,
+      `RSS: process_resident_memory_bytes from /metrics every ${o.sampleEveryMs / 1000} s; steady window = the run after its first 25 % and at least 60 s after the channels were full (${round(r.filledAtS, 0)} s); growth = the least-squares line through all its samples, read at its start and end (RSS saws by tens of MB as V8 and malloc return memory in steps); fds/handles compare medians of its first and last 10 % of samples (≥ 3 each)`,
       'idle = before the first join; after = once everyone has left (gauges back to 0) plus 2 s',
     ],
   };

@@ -15,12 +15,21 @@ export interface Check {
 export interface SoakVerdict {
   ok: boolean;
   checks: Check[];
-  /** RSS at the start and the end of the steady window (medians), and the growth. */
+  /** RSS at the start and the end of the steady window (least-squares line), and the growth. */
   rssStartMb: number;
   rssEndMb: number;
   rssGrowthPct: number;
+  /** Medians of the first and last 10 % of the steady samples, and the lowest and highest RSS. */
+  rssHeadMedianMb: number;
+  rssTailMedianMb: number;
+  rssMinMb: number;
+  rssMaxMb: number;
   heapStartMb: number;
   heapEndMb: number;
+  heapTotalStartMb: number;
+  heapTotalEndMb: number;
+  externalStartMb: number;
+  externalEndMb: number;
   steadyFromS: number;
   steadyToS: number;
   idle: HealthSample;
@@ -49,14 +58,29 @@ function median(xs: number[]): number {
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
+/** Least-squares line through (x, y) points. */
+function lineFit(points: [number, number][]): { at(x: number): number } {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of points) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+  }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  return { at: (x) => my + slope * (x - mx) };
+}
+
 function usPerPacket(a: HealthSample, b: HealthSample): number {
   return ((b.cpuSeconds - a.cpuSeconds) * 1e6) / Math.max(1, b.packetsOut - a.packetsOut);
 }
 
 /**
  * The steady window is the run phase after its first 25 % (joins, JIT, allocator warm-up), and at
- * least a minute after the channels were full. Its
- * start and end values are medians of the samples in its first and last 10 % (at least 3 each).
+ * least a minute after the channels were full. RSS growth is read on the least-squares line
+ * through its samples; fds and handles compare medians of its first and last 10 % (at least 3 each).
  */
 export function judge(r: SoakRunResult): SoakVerdict {
   const idle = r.samples.find((s) => s.phase === 'idle');
@@ -74,8 +98,11 @@ export function judge(r: SoakRunResult): SoakVerdict {
   const head = steady.slice(0, k);
   const tail = steady.slice(-k);
   const mb = (x: number) => x / 2 ** 20;
-  const rssStart = median(head.map((s) => s.rssBytes));
-  const rssEnd = median(tail.map((s) => s.rssBytes));
+  // RSS saws up and down (V8 and malloc return memory in steps), so its trend is the least-squares
+  // line through every steady sample, read at the window's start and end.
+  const fit = lineFit(steady.map((s) => [s.t, s.rssBytes]));
+  const rssStart = fit.at(steady[0].t);
+  const rssEnd = fit.at(last);
   const growth = (100 * (rssEnd - rssStart)) / rssStart;
   const checks: Check[] = [];
   const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
@@ -88,7 +115,7 @@ export function judge(r: SoakRunResult): SoakVerdict {
   check(
     'RSS growth ≤ 5 % over the steady window',
     growth <= LIMITS.rssGrowthPct,
-    `${mb(rssStart).toFixed(1)} → ${mb(rssEnd).toFixed(1)} MB (${growth.toFixed(2)} %), t ${steady[0].t.toFixed(0)}-${last.toFixed(0)} s`,
+    `${mb(rssStart).toFixed(1)} → ${mb(rssEnd).toFixed(1)} MB (${growth.toFixed(2)} %), trend over t ${steady[0].t.toFixed(0)}-${last.toFixed(0)} s`,
   );
   for (const key of ['openFds', 'activeHandles'] as const) {
     const a = median(head.map((s) => s[key]));
@@ -133,8 +160,16 @@ export function judge(r: SoakRunResult): SoakVerdict {
     rssStartMb: mb(rssStart),
     rssEndMb: mb(rssEnd),
     rssGrowthPct: growth,
+    rssHeadMedianMb: mb(median(head.map((s) => s.rssBytes))),
+    rssTailMedianMb: mb(median(tail.map((s) => s.rssBytes))),
+    rssMinMb: mb(Math.min(...steady.map((s) => s.rssBytes))),
+    rssMaxMb: mb(Math.max(...steady.map((s) => s.rssBytes))),
     heapStartMb: mb(median(head.map((s) => s.heapUsedBytes))),
     heapEndMb: mb(median(tail.map((s) => s.heapUsedBytes))),
+    heapTotalStartMb: mb(median(head.map((s) => s.heapTotalBytes))),
+    heapTotalEndMb: mb(median(tail.map((s) => s.heapTotalBytes))),
+    externalStartMb: mb(median(head.map((s) => s.externalBytes))),
+    externalEndMb: mb(median(tail.map((s) => s.externalBytes))),
     steadyFromS: steady[0].t,
     steadyToS: last,
     idle,
