@@ -222,8 +222,23 @@ export class LoadPublisher {
   }
 
   close(): void {
+    closeTracks([this.track]);
     try {
       this.pc.close();
+    } catch {
+      // closed
+    }
+  }
+}
+
+/**
+ * Closes node-datachannel tracks: pc.close() leaves their wrappers and callbacks (thread-safe
+ * functions, each a libuv handle) alive, so a long run with churn would keep every old one.
+ */
+function closeTracks(tracks: Track[]): void {
+  for (const track of tracks) {
+    try {
+      track.close();
     } catch {
       // closed
     }
@@ -363,6 +378,7 @@ export class LoadSubscriber {
 
   close(): void {
     this.signal?.close();
+    closeTracks(this.#tracks);
     try {
       this.pc.close();
     } catch {

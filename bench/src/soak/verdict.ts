@@ -94,6 +94,11 @@ export function judge(r: SoakRunResult): SoakVerdict {
     r.filledAtS + LIMITS.warmupAfterFillS,
   );
   const steady = run.filter((s) => s.t >= steadyFrom);
+  if (steady.length < 6) {
+    throw new Error(
+      `too short: ${steady.length} samples in the steady window (from ${steadyFrom.toFixed(0)} s, the fill ended at ${r.filledAtS.toFixed(0)} s); run longer or sample more often`,
+    );
+  }
   const k = Math.max(3, Math.round(steady.length * LIMITS.edgeFraction));
   const head = steady.slice(0, k);
   const tail = steady.slice(-k);
