@@ -14,6 +14,9 @@ export interface HealthSample {
   rssBytes: number;
   heapUsedBytes: number;
   heapTotalBytes: number;
+  /** V8's young generation (semi-spaces) and old space as committed, of heapTotalBytes. */
+  heapNewTotalBytes: number;
+  heapOldTotalBytes: number;
   /** Memory of Buffers and other objects outside the V8 heap (node-datachannel's packets). */
   externalBytes: number;
   openFds: number;
@@ -71,6 +74,8 @@ export class ServerHealth {
       rssBytes: get('process_resident_memory_bytes'),
       heapUsedBytes: get('nodejs_heap_size_used_bytes'),
       heapTotalBytes: get('nodejs_heap_size_total_bytes'),
+      heapNewTotalBytes: get('nodejs_heap_space_size_total_bytes{space="new"}'),
+      heapOldTotalBytes: get('nodejs_heap_space_size_total_bytes{space="old"}'),
       externalBytes: get('nodejs_external_memory_bytes'),
       openFds: get('process_open_fds'),
       activeHandles: get('nodejs_active_handles_total'),
