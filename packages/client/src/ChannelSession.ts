@@ -17,7 +17,7 @@ import {
   type RemoteAudioTrackStats,
 } from './AudioStats.js';
 import { TypedEmitter } from './EventEmitter.js';
-import { SerialQueue, waitForIceGathering } from './negotiation.js';
+import { negotiatePublisher, negotiateSubscription, SerialQueue, validateJoin } from './negotiation.js';
 import { PatchbayError } from './PatchbayError.js';
 import type { MediaStreamTrackLike, PeerConnectionLike, Platform } from './platform.js';
 import {
@@ -187,20 +187,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     if (this.#state !== 'DISCONNECTED') {
       throw PatchbayError.invalidOperation(`join() called while ${this.#state}; call leave() first`);
     }
-    if (typeof appId !== 'string' || appId.length === 0)
-      throw PatchbayError.invalidParams('appId must be a non-empty string');
-    if (typeof channel !== 'string' || !/^[\w!#$%&()+\-:;<=.>?@[\]^{|}~, ]{1,64}$/u.test(channel)) {
-      throw PatchbayError.invalidParams(
-        'channel must be 1-64 characters: letters, digits, space and !#$%&()+-:;<=.>?@[]^_{|}~,',
-      );
-    }
-    if (token !== null && token !== undefined && typeof token !== 'string') {
-      throw PatchbayError.invalidParams('token must be a string or null');
-    }
-    const wanted = uid === undefined || uid === 0 ? null : uid;
-    if (wanted !== null && !uidSchema.safeParse(wanted).success) {
-      throw PatchbayError.invalidParams('uid must be a uint32 number, a 1-255 character string, or null');
-    }
+    const wanted = validateJoin(appId, channel, token, uid);
     this.#setState('CONNECTING');
     const generation = this.#generation;
     const params: JoinParams = { appId, channel, token: token ?? null };
@@ -369,6 +356,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         this.#users.reconcile(result.users);
         const publisher = this.#publisher;
         if (publisher && isDead(publisher)) void this.#restorePublisher(false);
+        if (this.#subscriber && isDead(this.#subscriber)) void this.#restoreSubscriber();
         else if (!publisher || publisher.connectionState === 'connected') this.#setMediaOutage(false);
         return true;
       } catch (error) {
@@ -412,6 +400,31 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       await signal.request('unpublish', {});
       await this.#publishOn(signal, track);
     });
+  }
+
+  #newSubscriber(): PeerConnectionLike {
+    const pc = this.#platform.createPeerConnection();
+    pc.onconnectionstatechange = () => {
+      if (pc === this.#subscriber && pc.connectionState === 'failed') void this.#restoreSubscriber();
+    };
+    return pc;
+  }
+
+  /** A subscriber connection that failed by itself is replaced, every subscription rebound. */
+  async #restoreSubscriber(): Promise<void> {
+    const restored = await this.#ops.run(async () => {
+      const old = this.#subscriber;
+      if (!old || !isDead(old) || this.#state !== 'CONNECTED') return false;
+      this.#subscriber = null;
+      old.close();
+      this.#users.clearMids();
+      await this.#requireConnected('resubscribe').request('resetSubscriber', {});
+      return true;
+    });
+    if (!restored) return;
+    for (const user of this.#users.values()) {
+      if (user.hasAudio && user.audioTrack !== undefined) await this.#resubscribe(user);
+    }
   }
 
   async #resubscribe(user: RemoteUser<T>): Promise<void> {
@@ -514,11 +527,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       if (state === 'failed') void this.#restorePublisher(false);
     };
     try {
-      pc.addTransceiver(track, { direction: 'sendonly' });
-      await pc.setLocalDescription(await pc.createOffer());
-      await waitForIceGathering(pc);
-      const { sdp } = await signal.request('publish', { sdp: pc.localDescription?.sdp ?? '' });
-      await pc.setRemoteDescription({ type: 'answer', sdp });
+      await negotiatePublisher(pc, signal, track);
       this.#publishedTrack = track;
     } catch (error) {
       pc.close();
@@ -585,21 +594,16 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
 
   /** Subscribes on the server and wraps (or, when reconnecting, rebinds) the user's track. */
   async #subscribeOn(signal: SignalClient, user: RemoteUser<T>, existing?: T): Promise<T> {
-    const result = await signal.request('subscribe', { uid: user.uid });
-    let pc = this.#subscriber;
-    if (result.offer) {
-      pc ??= this.#subscriber = this.#platform.createPeerConnection();
-      await pc.setRemoteDescription({ type: 'offer', sdp: result.offer });
-      const answer = await pc.createAnswer();
-      // The server must hold our DTLS fingerprint before our handshake can reach it, so the
-      // answer goes out before setLocalDescription starts ICE/DTLS. It needs no candidates:
-      // the server learns our address from our connectivity checks.
-      await signal.request('answer', { sdp: answer.sdp ?? '' });
-      await pc.setLocalDescription(answer);
-    }
-    const transceiver = pc?.getTransceivers().find((t) => t.mid === result.mid);
-    if (!transceiver)
-      throw new PatchbayError(ErrorCode.NEGOTIATION_FAILED, `no receiver for m-line ${result.mid}`);
+    const result = await negotiateSubscription(
+      signal,
+      user.uid,
+      () => {
+        this.#subscriber ??= this.#newSubscriber();
+        return this.#subscriber;
+      },
+      this.#subscriber,
+    );
+    const transceiver = result.transceiver;
     this.#users.setMid(user, result.mid);
     if (existing !== undefined) {
       this.#options.rebindRemoteTrack?.(existing, transceiver.receiver.track, result.mid);
