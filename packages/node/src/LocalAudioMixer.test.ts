@@ -88,7 +88,9 @@ describe('LocalAudioMixer + PcmAudioTrack: latency, exact playout, synchronous m
     clearInterval(beat);
     assert.ok(track.stats.pushedFrames === 300 * 480, 'every frame was queued');
     if (latencies.length === 0) {
-      console.log(`# queue latency: every marker overlapped one of ${stalls.length} stalls of this process; not measured`);
+      console.log(
+        `# queue latency: every marker overlapped one of ${stalls.length} stalls of this process; not measured`,
+      );
       return;
     }
     const m = median(latencies);
