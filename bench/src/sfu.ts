@@ -19,7 +19,7 @@ export interface SfuProcess {
  * Starts `patchbay serve` as a child process on free ports, media bound to the namespace's veth
  * address, and reads its URL from stdout. BENCH_SFU_NODE_ARGS adds node flags (e.g. --cpu-prof).
  */
-export async function spawnSfu(root: string): Promise<SfuProcess> {
+export async function spawnSfu(root: string, env: Record<string, string> = {}): Promise<SfuProcess> {
   const rtcBind = process.env.PATCHBAY_TEST_IP || '127.0.0.1';
   const nodeArgs = (process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(
@@ -39,7 +39,7 @@ export async function spawnSfu(root: string): Promise<SfuProcess> {
       '--log-level',
       'warn',
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

@@ -17,7 +17,7 @@ import {
   type RemoteAudioTrackStats,
 } from './AudioStats.js';
 import { TypedEmitter } from './EventEmitter.js';
-import { SerialQueue, waitForIceGathering } from './negotiation.js';
+import { negotiatePublisher, negotiateSubscription, SerialQueue, validateJoin } from './negotiation.js';
 import { PatchbayError } from './PatchbayError.js';
 import type { MediaStreamTrackLike, PeerConnectionLike, Platform } from './platform.js';
 import {
@@ -28,81 +28,16 @@ import {
 } from './reconnect.js';
 import type { RemoteUser } from './RemoteUser.js';
 import { RemoteUsers } from './RemoteUsers.js';
+import { SessionMedia } from './SessionMedia.js';
 import { SignalClient } from './SignalClient.js';
+import type {
+  ChannelSessionEvents,
+  ChannelSessionOptions,
+  ConnectionState,
+  DisconnectedReason,
+} from './sessionTypes.js';
 
-export type ConnectionState = 'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'DISCONNECTING' | 'RECONNECTING';
-
-/** Why the connection ended, as in the Web SDK NG's ConnectionDisconnectedReason. */
-export type DisconnectedReason = 'LEAVE' | 'NETWORK_ERROR' | 'SERVER_ERROR';
-
-export type ChannelSessionEvents<T> = {
-  'user-joined': [user: RemoteUser<T>];
-  'user-info-updated': [uid: Uid, msg: 'mute-audio' | 'unmute-audio'];
-  'user-left': [user: RemoteUser<T>, reason: LeaveReason];
-  'user-published': [user: RemoteUser<T>, mediaType: 'audio'];
-  'user-unpublished': [user: RemoteUser<T>, mediaType: 'audio'];
-  'connection-state-change': [
-    current: ConnectionState,
-    previous: ConnectionState,
-    reason?: DisconnectedReason,
-  ];
-  /**
-   * A token privilege expires soon (30 s by default): call renewToken(). `privilege` is "join" or
-   * "publishAudio"; `expiresAt` is unix seconds.
-   */
-  'token-privilege-will-expire': [privilege: Privilege, expiresAt: number];
-  /**
-   * A token privilege expired. "join": the server closes the session next. "publishAudio": the
-   * server stopped this client's publishing and the publisher connection is closed.
-   */
-  'token-privilege-did-expire': [privilege: Privilege];
-  /**
-   * The channel's loudest speaker changed, as the server measures it from the RFC 6464 audio
-   * levels of what each user publishes (this client's own uid included). Null: nobody speaks.
-   */
-  'active-speaker': [uid: Uid | null];
-  /** Every 2 s while joined: uplink and downlink quality 0..6 from loss and round-trip time. */
-  'network-quality': [quality: NetworkQuality];
-  /**
-   * The connection to the server was restored after a loss. `resumed`: the server kept the
-   * session (media never stopped); otherwise the client joined again and republished and
-   * resubscribed by itself. `outageMs`: from the loss to CONNECTED again.
-   */
-  reconnected: [info: { resumed: boolean; outageMs: number; attempts: number }];
-  /**
-   * Node SDK: the media path was down while publishing (reconnection) and is back. Pushed audio
-   * was queued meanwhile; `droppedMs` of the oldest did not fit in the queues and was dropped.
-   */
-  'local-audio-outage': [info: { durationMs: number; droppedMs: number; queuedMs: number }];
-  /** Reconnection gave up (RECONNECT_FAILED, or an error no retry can fix); the state is DISCONNECTED. */
-  'reconnect-failed': [error: PatchbayError];
-};
-
-export interface ChannelSessionOptions<T> {
-  /**
-   * WebSocket URL of the Patchbay server, or several entry URLs of a cluster: join uses the first;
-   * reconnection tries the server that served us last, then these in turn.
-   */
-  server: string | readonly string[];
-  /** Wraps a received MediaStreamTrack in the SDK's remote track type. */
-  wrapRemoteTrack(user: RemoteUser<T>, track: MediaStreamTrackLike, mid: string): T;
-  /** The wrapped track no longer receives (unsubscribed, unpublished, left). */
-  releaseRemoteTrack(track: T): void;
-  /**
-   * After a reconnection that had to resubscribe: point an existing wrapped track at the new
-   * receiver track, so the app's object keeps playing. Without it the track is released and the
-   * user is announced as unpublished then published again.
-   */
-  rebindRemoteTrack?(track: T, mediaTrack: MediaStreamTrackLike, mid: string): void;
-  /** Retry schedule after a lost connection (see ReconnectPolicy for the defaults). */
-  reconnect?: Partial<ReconnectPolicy>;
-  /** Default 10000 ms. */
-  requestTimeoutMs?: number;
-  /** "rtc" (everyone is a host) or "live" (hosts and audience). Default "rtc". */
-  mode?: ChannelMode;
-  /** The role to join with in live mode. Default "audience" in live mode (as in the Web SDK NG and on the server). */
-  role?: Role;
-}
+export type { ChannelSessionEvents, ChannelSessionOptions, ConnectionState, DisconnectedReason };
 
 /** Errors a retry cannot fix: reconnection stops at once. */
 const FATAL_ON_RECONNECT: ReadonlySet<string> = new Set([
@@ -150,9 +85,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   #serverUrl: string;
   /** Bumped by leave/teardown: a reconnection loop of an older generation stops. */
   #generation = 0;
-  #publisher: PeerConnectionLike | null = null;
-  #publishedTrack: MediaStreamTrackLike | null = null;
-  #subscriber: PeerConnectionLike | null = null;
+  readonly #media: SessionMedia<T>;
   readonly #mode: ChannelMode;
   #role: Role;
   readonly #audioStats = new AudioStatsPoller(this.#statsSource());
@@ -173,6 +106,23 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       (track) => options.releaseRemoteTrack(track),
       (event, ...args) => this.emit(event, ...args),
     );
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const session = this;
+    this.#media = new SessionMedia<T>({
+      platform,
+      options,
+      ops: this.#ops,
+      users: this.#users,
+      signal: (what) => this.#requireConnected(what),
+      get connected() {
+        return session.#state === 'CONNECTED';
+      },
+      get reconnecting() {
+        return session.#state === 'RECONNECTING';
+      },
+      emit: (event, ...args) => this.emit(event, ...args),
+      onOutage: (down) => this.onMediaOutage(down),
+    });
   }
 
   /** The role this client has (live mode) or will join with. Always "host" in rtc mode. */
@@ -197,13 +147,13 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     return this.#users.values();
   }
   get publisherConnection(): PeerConnectionLike | null {
-    return this.#publisher;
+    return this.#media.publisher;
   }
   get subscriberConnection(): PeerConnectionLike | null {
-    return this.#subscriber;
+    return this.#media.subscriber;
   }
   get isPublishing(): boolean {
-    return this.#publishedTrack !== null;
+    return this.#media.publishedTrack !== null;
   }
 
   #setState(next: ConnectionState, reason?: DisconnectedReason): void {
@@ -236,10 +186,10 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     const session = this;
     return {
       get publisherConnection() {
-        return session.#publisher;
+        return session.#media.publisher;
       },
       get subscriberConnection() {
-        return session.#subscriber;
+        return session.#media.subscriber;
       },
       uidForMid: (mid) => this.#users.uidForMid(mid),
       onQuality: (quality) => this.emit('network-quality', quality),
@@ -250,20 +200,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     if (this.#state !== 'DISCONNECTED') {
       throw PatchbayError.invalidOperation(`join() called while ${this.#state}; call leave() first`);
     }
-    if (typeof appId !== 'string' || appId.length === 0)
-      throw PatchbayError.invalidParams('appId must be a non-empty string');
-    if (typeof channel !== 'string' || !/^[\w!#$%&()+\-:;<=.>?@[\]^{|}~, ]{1,64}$/u.test(channel)) {
-      throw PatchbayError.invalidParams(
-        'channel must be 1-64 characters: letters, digits, space and !#$%&()+-:;<=.>?@[]^_{|}~,',
-      );
-    }
-    if (token !== null && token !== undefined && typeof token !== 'string') {
-      throw PatchbayError.invalidParams('token must be a string or null');
-    }
-    const wanted = uid === undefined || uid === 0 ? null : uid;
-    if (wanted !== null && !uidSchema.safeParse(wanted).success) {
-      throw PatchbayError.invalidParams('uid must be a uint32 number, a 1-255 character string, or null');
-    }
+    const wanted = validateJoin(appId, channel, token, uid);
     this.#setState('CONNECTING');
     const generation = this.#generation;
     const params: JoinParams = { appId, channel, token: token ?? null };
@@ -352,14 +289,10 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
 
   #teardown(reason?: DisconnectedReason): void {
     this.#generation++;
-    this.#setMediaOutage(false);
+    this.#media.setOutage(false);
     this.#signal?.close();
     this.#signal = null;
-    this.#publisher?.close();
-    this.#publisher = null;
-    this.#publishedTrack = null;
-    this.#subscriber?.close();
-    this.#subscriber = null;
+    this.#media.closeAll();
     this.#users.clear();
     this.#uid = null;
     this.#channel = null;
@@ -377,7 +310,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     }
     this.#signal?.close();
     this.#signal = null;
-    this.#setMediaOutage(true);
+    this.#media.setOutage(true);
     this.#setState('RECONNECTING', 'NETWORK_ERROR');
     void this.#reconnectLoop(this.#generation);
   }
@@ -427,10 +360,10 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         const result = await signal.request('resume', { sessionId: this.#sessionId });
         this.#serverUrl = url;
         this.#sessionId = result.sessionId ?? this.#sessionId;
+        // CONNECTED first: the app may subscribe from the events the reconciliation emits.
+        this.#setState('CONNECTED');
         this.#users.reconcile(result.users);
-        const publisher = this.#publisher;
-        if (publisher && isDead(publisher)) void this.#restorePublisher();
-        else if (!publisher || publisher.connectionState === 'connected') this.#setMediaOutage(false);
+        this.#media.afterResume();
         return true;
       } catch (error) {
         if (!(error instanceof PatchbayError) || error.code !== ErrorCode.SESSION_NOT_FOUND) throw error;
@@ -442,56 +375,11 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     this.#uid = result.uid;
     this.#sessionId = result.sessionId;
     // A new server-side session: the old media connections lead nowhere.
-    const track = this.#publishedTrack;
-    this.#publisher?.close();
-    this.#publisher = null;
-    this.#publishedTrack = null;
-    this.#subscriber?.close();
-    this.#subscriber = null;
-    this.#users.clearMids();
-    const resubscribe = this.#users.reconcile(result.users);
+    const track = this.#media.closeAll();
     this.#setState('CONNECTED');
-    if (track) await this.#ops.run(() => this.#publishOn(this.#requireConnected('republish'), track));
-    else this.#setMediaOutage(false);
-    for (const user of resubscribe) await this.#resubscribe(user);
+    const resubscribe = this.#users.reconcile(result.users);
+    await this.#media.restore(track, resubscribe);
     return false;
-  }
-
-  /** A publisher connection that failed by itself is replaced (the server unpublished it). */
-  async #restorePublisher(): Promise<void> {
-    await this.#ops.run(async () => {
-      const track = this.#publishedTrack;
-      const old = this.#publisher;
-      if (!track || !old || !isDead(old) || this.#state !== 'CONNECTED') return;
-      this.#publisher = null;
-      old.close();
-      const signal = this.#requireConnected('republish');
-      await signal.request('unpublish', {});
-      await this.#publishOn(signal, track);
-    });
-  }
-
-  async #resubscribe(user: RemoteUser<T>): Promise<void> {
-    const track = user.audioTrack;
-    try {
-      if (track !== undefined && this.#options.rebindRemoteTrack) {
-        await this.#ops.run(() => this.#subscribeOn(this.#requireConnected('resubscribe'), user, track));
-        return;
-      }
-      this.#users.releaseTrack(user);
-      this.emit('user-unpublished', user, 'audio');
-      this.emit('user-published', user, 'audio');
-    } catch {
-      // the user may have left meanwhile; its events say so
-    }
-  }
-
-  #mediaOutage = false;
-
-  #setMediaOutage(on: boolean): void {
-    if (this.#mediaOutage === on) return;
-    this.#mediaOutage = on;
-    this.onMediaOutage(on);
   }
 
   /**
@@ -530,7 +418,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       return;
     }
     const signal = this.#requireConnected('setClientRole()');
-    if (role === 'audience' && this.#publisher)
+    if (role === 'audience' && this.#media.publisher)
       throw PatchbayError.invalidOperation('unpublish() before becoming an audience');
     await this.#ops.run(async () => {
       await signal.request('setRole', { role });
@@ -539,7 +427,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   }
 
   /** Publishes one audio track (the SDKs mix several into one before calling this). */
-  publishTrack(track: MediaStreamTrackLike): Promise<void> {
+  async publishTrack(track: MediaStreamTrackLike): Promise<void> {
     const signal = this.#requireConnected('publish()');
     if (this.clientRole === 'audience') {
       return Promise.reject(
@@ -549,62 +437,11 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         ),
       );
     }
-    return this.#ops.run(async () => {
-      if (this.#publisher) {
-        await this.#publisher.getTransceivers()[0]?.sender.replaceTrack(track);
-        this.#publishedTrack = track;
-        return;
-      }
-      await this.#publishOn(signal, track);
-    });
+    return this.#media.publish(signal, track);
   }
 
-  async #publishOn(signal: SignalClient, track: MediaStreamTrackLike): Promise<void> {
-    const pc = this.#platform.createPeerConnection();
-    this.#publisher = pc;
-    try {
-      pc.addTransceiver(track, { direction: 'sendonly' });
-      await pc.setLocalDescription(await pc.createOffer());
-      await waitForIceGathering(pc);
-      const { sdp } = await signal.request('publish', { sdp: pc.localDescription?.sdp ?? '' });
-      await pc.setRemoteDescription({ type: 'answer', sdp });
-      this.#publishedTrack = track;
-      pc.onconnectionstatechange = () => {
-        if (pc !== this.#publisher) return;
-        const state = pc.connectionState;
-        if (state === 'connected') this.#setMediaOutage(this.#state === 'RECONNECTING');
-        else if (state === 'disconnected' || state === 'failed') this.#setMediaOutage(true);
-        if (state === 'failed') void this.#restorePublisher();
-      };
-    } catch (error) {
-      pc.close();
-      if (this.#publisher === pc) this.#publisher = null;
-      throw error;
-    }
-  }
-
-  unpublishTrack(): Promise<void> {
-    const signal = this.#requireConnected('unpublish()');
-    return this.#ops.run(async () => {
-      const pc = this.#publisher;
-      if (!pc) return;
-      this.#publisher = null;
-      this.#publishedTrack = null;
-      // Tell the server first: closing the connection first would make it see a failed publisher.
-      try {
-        await signal.request('unpublish', {});
-      } finally {
-        pc.close();
-      }
-    });
-  }
-
-  /** The server stopped our publishing: drop the publisher connection. */
-  #stopPublishing(): void {
-    const pc = this.#publisher;
-    this.#publisher = null;
-    this.#publishedTrack = null;
-    pc?.close();
+  async unpublishTrack(): Promise<void> {
+    return this.#media.unpublish(this.#requireConnected('unpublish()'));
   }
 
   #resolveUser(userOrUid: RemoteUser<T> | Uid): RemoteUser<T> {
@@ -616,7 +453,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   }
 
   /** Subscribes to a user's audio and returns the SDK's wrapped remote track. */
-  subscribe(userOrUid: RemoteUser<T> | Uid): Promise<T> {
+  async subscribe(userOrUid: RemoteUser<T> | Uid): Promise<T> {
     const signal = this.#requireConnected('subscribe()');
     const user = this.#resolveUser(userOrUid);
     if (!user.hasAudio) {
@@ -627,47 +464,13 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         ),
       );
     }
-    return this.#ops.run(async () => {
-      if (user.audioTrack !== undefined) return user.audioTrack;
-      return this.#subscribeOn(signal, user);
-    });
+    return this.#media.subscribe(signal, user);
   }
 
-  /** Subscribes on the server and wraps (or, when reconnecting, rebinds) the user's track. */
-  async #subscribeOn(signal: SignalClient, user: RemoteUser<T>, existing?: T): Promise<T> {
-    const result = await signal.request('subscribe', { uid: user.uid });
-    let pc = this.#subscriber;
-    if (result.offer) {
-      pc ??= this.#subscriber = this.#platform.createPeerConnection();
-      await pc.setRemoteDescription({ type: 'offer', sdp: result.offer });
-      const answer = await pc.createAnswer();
-      // The server must hold our DTLS fingerprint before our handshake can reach it, so the
-      // answer goes out before setLocalDescription starts ICE/DTLS. It needs no candidates:
-      // the server learns our address from our connectivity checks.
-      await signal.request('answer', { sdp: answer.sdp ?? '' });
-      await pc.setLocalDescription(answer);
-    }
-    const transceiver = pc?.getTransceivers().find((t) => t.mid === result.mid);
-    if (!transceiver)
-      throw new PatchbayError(ErrorCode.NEGOTIATION_FAILED, `no receiver for m-line ${result.mid}`);
-    this.#users.setMid(user, result.mid);
-    if (existing !== undefined) {
-      this.#options.rebindRemoteTrack?.(existing, transceiver.receiver.track, result.mid);
-      return existing;
-    }
-    const track = this.#options.wrapRemoteTrack(user, transceiver.receiver.track, result.mid);
-    user.audioTrack = track;
-    return track;
-  }
-
-  unsubscribe(userOrUid: RemoteUser<T> | Uid): Promise<void> {
+  async unsubscribe(userOrUid: RemoteUser<T> | Uid): Promise<void> {
     const signal = this.#requireConnected('unsubscribe()');
     const user = this.#resolveUser(userOrUid);
-    return this.#ops.run(async () => {
-      if (user.audioTrack === undefined) return;
-      this.#users.releaseTrack(user);
-      await signal.request('unsubscribe', { uid: user.uid });
-    });
+    return this.#media.unsubscribe(signal, user);
   }
 
   /**
@@ -694,15 +497,11 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         this.emit('active-speaker', message.uid);
         return;
       case 'token-privilege-did-expire':
-        if (message.privilege === 'publishAudio') this.#stopPublishing();
+        if (message.privilege === 'publishAudio') this.#media.stopPublishing();
         this.emit('token-privilege-did-expire', message.privilege);
         return;
       default:
         return;
     }
   }
-}
-
-function isDead(pc: PeerConnectionLike): boolean {
-  return pc.connectionState === 'failed' || pc.connectionState === 'closed';
 }

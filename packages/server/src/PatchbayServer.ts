@@ -314,6 +314,7 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
       bind: final.rtcBind,
       port: rtcPort,
       announcedIp: final.announcedIp,
+      opusPtimeMs: final.opusPtimeMs,
       logger: log.child({ name: 'media' }),
     });
   } catch (error) {
