@@ -284,11 +284,14 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
   let engine: DatachannelEngine;
   try {
     const rtcPort = resolved.rtcPort === 0 ? await freeUdpPort(resolved.rtcBind) : resolved.rtcPort;
-    final = { ...resolved, rtcPort };
+    // An unset announced port follows the media port, including one picked here.
+    const announcedPort = resolved.announcedPort === 0 ? rtcPort : resolved.announcedPort;
+    final = { ...resolved, rtcPort, announcedPort };
     engine = new DatachannelEngine({
       bind: final.rtcBind,
       port: rtcPort,
       announcedIp: final.announcedIp,
+      announcedPort,
       logger: log.child({ name: 'media' }),
     });
   } catch (error) {
@@ -299,7 +302,15 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
     );
   }
   const server = new PatchbayServer(final, http, engine, log);
-  log.info({ url: server.url, rtcPort: final.rtcPort, announcedIp: final.announcedIp }, 'listening');
+  log.info(
+    {
+      url: server.url,
+      rtcPort: final.rtcPort,
+      announcedIp: final.announcedIp,
+      announcedPort: final.announcedPort,
+    },
+    'listening',
+  );
   if (server.testingMode) {
     log.warn(
       'testing mode: no app certificate is configured, so any app id joins and tokens are not checked; ' +

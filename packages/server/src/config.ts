@@ -13,6 +13,12 @@ export interface ServerOptions {
   rtcBind: string | null;
   /** The address announced to clients as the ICE candidate. Default: `rtcBind` (env PATCHBAY_ANNOUNCED_IP). */
   announcedIp: string | null;
+  /**
+   * The UDP port announced to clients in that candidate. Default: the media port `rtcPort` (env
+   * PATCHBAY_ANNOUNCED_PORT). Set it when clients reach the media port through a port-forwarding
+   * NAT or a UDP relay (the tests' impairment proxy) that listens on another port.
+   */
+  announcedPort: number | null;
   /** Largest signaling frame accepted, in bytes. Default 65536. */
   maxMessageBytes: number;
   /** pino level for the server's logs. Default "info" (env PATCHBAY_LOG_LEVEL). */
@@ -52,7 +58,13 @@ export interface ServerOptions {
   tlsKey: string | null;
 }
 
-export type ResolvedServerOptions = ServerOptions & { rtcPort: number; rtcBind: string; announcedIp: string };
+export type ResolvedServerOptions = ServerOptions & {
+  rtcPort: number;
+  rtcBind: string;
+  announcedIp: string;
+  /** The resolved port, or 0 while `rtcPort` is 0: then createServer() sets it to the port it picked. */
+  announcedPort: number;
+};
 
 const DEFAULTS: ServerOptions = {
   host: '127.0.0.1',
@@ -60,6 +72,7 @@ const DEFAULTS: ServerOptions = {
   rtcPort: null,
   rtcBind: null,
   announcedIp: null,
+  announcedPort: null,
   maxMessageBytes: MAX_MESSAGE_BYTES,
   logLevel: 'info',
   senderReportIntervalMs: 1000,
@@ -135,6 +148,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     rtcPort: envInt('PATCHBAY_RTC_PORT'),
     rtcBind: process.env.PATCHBAY_RTC_BIND || undefined,
     announcedIp: process.env.PATCHBAY_ANNOUNCED_IP || undefined,
+    announcedPort: envInt('PATCHBAY_ANNOUNCED_PORT'),
     logLevel: (process.env.PATCHBAY_LOG_LEVEL as ServerOptions['logLevel']) || undefined,
     appsFile: process.env.PATCHBAY_APPS_FILE || undefined,
     tlsCert: process.env.PATCHBAY_TLS_CERT || undefined,
@@ -155,7 +169,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
       ? { [process.env.PATCHBAY_APP_ID]: process.env.PATCHBAY_APP_CERTIFICATE }
       : {};
   o.apps = checkApps({ ...(o.appsFile ? readAppsFile(o.appsFile) : {}), ...envApp, ...o.apps });
-  for (const key of ['port', 'rtcPort'] as const) {
+  for (const key of ['port', 'rtcPort', 'announcedPort'] as const) {
     const v = o[key];
     if (v !== null && (!Number.isInteger(v) || v < 0 || v > 65535)) {
       throw new TypeError(`${key} must be an integer port 0..65535, got ${v}`);
@@ -167,9 +181,12 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
   }
   const rtcBind = o.rtcBind ?? o.host;
   const wildcard = rtcBind === '0.0.0.0' || rtcBind === '::';
+  if (o.announcedPort === 0) throw new TypeError('announcedPort must be a port 1..65535, got 0');
+  const rtcPort = o.rtcPort ?? o.port;
   return {
     ...o,
-    rtcPort: o.rtcPort ?? o.port,
+    rtcPort,
+    announcedPort: o.announcedPort ?? rtcPort,
     rtcBind,
     announcedIp: o.announcedIp ?? (wildcard ? '127.0.0.1' : rtcBind),
   };

@@ -14,7 +14,7 @@ import type {
   IngressHandlers,
   MediaEngine,
 } from './MediaEngine.js';
-import { announceCandidate, parseAudioOffer, SdpError, stripSsrcLines } from './sdp.js';
+import { announceCandidate, parseAudioOffer, SdpError, stripCandidates, stripSsrcLines } from './sdp.js';
 
 export interface DatachannelEngineOptions {
   /** Address the shared UDP socket binds to. */
@@ -23,6 +23,8 @@ export interface DatachannelEngineOptions {
   port: number;
   /** Address announced as the only ICE candidate. */
   announcedIp: string;
+  /** Port announced in that candidate (the media port unless a relay or NAT forwards to it). */
+  announcedPort: number;
   logger: Logger;
 }
 
@@ -84,7 +86,7 @@ export class DatachannelEngine implements MediaEngine {
   }
 
   #announce(sdp: string): string {
-    return announceCandidate(sdp, this.#options.announcedIp, this.#options.port);
+    return announceCandidate(sdp, this.#options.announcedIp, this.#options.announcedPort);
   }
 
   async createIngress(label: string, offer: string, handlers: IngressHandlers): Promise<IngressEndpoint> {
@@ -105,7 +107,7 @@ export class DatachannelEngine implements MediaEngine {
       track.setMediaHandler(new RtcpReceivingSession());
       track.onMessage(handlers.onPacket);
       watchState(pc, handlers.onClosed);
-      pc.setRemoteDescription(offer, 'offer');
+      pc.setRemoteDescription(stripCandidates(offer), 'offer');
       pc.setLocalDescription('answer');
       await waitForGathering(pc);
       const local = pc.localDescription();
@@ -155,7 +157,7 @@ export class DatachannelEngine implements MediaEngine {
       },
       setAnswer(sdp: string): void {
         try {
-          pc.setRemoteDescription(sdp, 'answer');
+          pc.setRemoteDescription(stripCandidates(sdp), 'answer');
         } catch (error) {
           log.debug({ err: error }, 'answer rejected');
           throw new SdpError(`the answer was rejected: ${(error as Error).message}`);

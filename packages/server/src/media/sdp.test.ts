@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { announceCandidate, listMids, parseAudioOffer, SdpError, stripSsrcLines } from './sdp.js';
+import {
+  announceCandidate,
+  listMids,
+  parseAudioOffer,
+  SdpError,
+  stripCandidates,
+  stripSsrcLines,
+} from './sdp.js';
 
 const OFFER = [
   'v=0',
@@ -23,6 +30,15 @@ const OFFER = [
 ].join('\r\n');
 
 describe('sdp', () => {
+  it('strips the candidates a client announces and keeps everything else', () => {
+    const withEnd =
+      OFFER + 'a=candidate:2 1 udp 2122260222 10.0.0.2 5001 typ host\r\na=end-of-candidates\r\n';
+    const stripped = stripCandidates(withEnd);
+    assert.doesNotMatch(stripped, /candidate/);
+    assert.equal(stripped, OFFER.replace(/^a=candidate:.*\r\n/m, ''));
+    assert.deepEqual(parseAudioOffer(stripped), parseAudioOffer(OFFER));
+  });
+
   it('reads mid, Opus payload type, SSRC and the audio-level extension', () => {
     assert.deepEqual(parseAudioOffer(OFFER), {
       mid: '0',

@@ -70,3 +70,14 @@ export function stripSsrcLines(sdp: string): string {
 export function listMids(sdp: string): string[] {
   return [...sdp.matchAll(/^a=mid:(\S+)\s*$/gm)].map((m) => m[1]);
 }
+
+/**
+ * Removes the candidates a client announces (a=candidate, a=end-of-candidates). The server then
+ * never sends to an address taken from client SDP: it learns each client's address from the
+ * client's own connectivity checks (peer-reflexive), as an ICE-lite server would. A client cannot
+ * aim the SFU's checks at a third party, and a relay in front of the media port (a port-forwarding
+ * NAT, the tests' impairment proxy) carries both directions of every connection.
+ */
+export function stripCandidates(sdp: string): string {
+  return sdp.replace(/^a=(candidate:.*|end-of-candidates)\r?\n/gm, '');
+}
