@@ -18,3 +18,5 @@ export {
   NO_LOSS,
 } from './LossModel.js';
 export { mulberry32 } from './mulberry32.js';
+export { coarseLag, type SegmentalSnr, segmentalSnr } from './segmentalSnr.js';
+export { speechLikeSignal } from './speechLikeSignal.js';
