@@ -1,2 +1,3 @@
 export { DirectRun, LoadRun, type WindowResult } from './LoadRun.js';
 export { spawnSfu, type SfuProcess } from './sfu.js';
+export { type LossCallOptions, type LossCallResult, runLossCall } from './lossCall.js';

@@ -164,7 +164,10 @@ export class PatchbayServer {
     const now = performance.now();
     const unix = Date.now();
     for (const channel of this.#registry.channels()) {
-      for (const p of channel.participants()) p.subscriber?.sendReports(now, unix);
+      for (const p of channel.participants()) {
+        p.subscriber?.sendReports(now, unix);
+        p.sendReceiverReport(now);
+      }
     }
   }
 

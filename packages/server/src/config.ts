@@ -25,7 +25,7 @@ export interface ServerOptions {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Extra static files: URL prefix (e.g. "/sdk/") -> directory. The CLI serves the browser SDK and demo this way. Default none. */
   staticRoutes: Record<string, string>;
-  /** Interval of RTCP sender reports on each forwarded stream, ms. Default 1000. */
+  /** Interval of RTCP sender reports on each forwarded stream, and of receiver reports to each publisher, ms. Default 1000. */
   senderReportIntervalMs: number;
   /**
    * Apps this server accepts: app id -> app certificate (the HS256 secret of its tokens, at least

@@ -24,6 +24,8 @@ export class Consumer {
   #producer: Producer | null = null;
   /** The last receiver report the subscriber sent for this stream (one object, updated in place). */
   lastReport: ReportBlock | null = null;
+  /** When it arrived (performance clock, ms). */
+  lastReportAtMs = 0;
   readonly #report: ReportBlock = {
     ssrc: 0,
     fractionLost: 0,
@@ -46,7 +48,10 @@ export class Consumer {
     // A subscriber's compound RR names every stream of its connection, and libdatachannel hands it
     // to each of them: find our block in place instead of parsing all of them into new objects.
     slot.onRtcp = (buf) => {
-      if (findReportBlock(buf, slot.ssrc, this.#report)) this.lastReport = this.#report;
+      if (findReportBlock(buf, slot.ssrc, this.#report)) {
+        this.lastReport = this.#report;
+        this.lastReportAtMs = performance.now();
+      }
     };
   }
 

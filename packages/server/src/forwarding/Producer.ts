@@ -1,7 +1,22 @@
-import { isRtcp, readSequence, readSsrc, readTimestamp, rtpPayloadOffset } from '@patchbay/rtp';
+import {
+  isRtcp,
+  RECEIVER_REPORT_LENGTH,
+  ReceptionStats,
+  readSequence,
+  readSsrc,
+  readTimestamp,
+  rtpPayloadOffset,
+} from '@patchbay/rtp';
 import { readAudioLevelByte, volumeFromDbov } from '../levels/audioLevel.js';
 import { ForwardingTotals } from '../metrics/ForwardingTotals.js';
 import type { Consumer } from './Consumer.js';
+
+/** Subscribers' receiver reports older than this no longer count (libwebrtc sends one every ~5 s). */
+const REPORT_FRESH_MS = 12000;
+
+function readSsrcAt(buf: Uint8Array, o: number): number {
+  return ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0;
+}
 
 /** Counters of one published stream, read by stats and tests. */
 export interface ProducerStats {
@@ -36,6 +51,14 @@ export class Producer {
   #voiceActivity = false;
 
   readonly #totals: ForwardingTotals;
+  /** What the SFU receives from the publisher (RFC 3550 reception statistics), for its RRs. */
+  readonly #reception = new ReceptionStats();
+  /** The receiver report to the publisher, rewritten in place each time (the engine copies on send). */
+  readonly #rr = Buffer.alloc(RECEIVER_REPORT_LENGTH);
+  readonly #rrSsrc = (Math.random() * 0xfffffffe + 1) >>> 0;
+  #mediaSsrc = 0;
+  /** The loss fraction (0..1) the last receiver report told the publisher. */
+  reportedLoss = 0;
 
   constructor(audioLevelExtId: number | null = null, totals: ForwardingTotals = new ForwardingTotals()) {
     this.#levelExtId = audioLevelExtId ?? 0;
@@ -69,8 +92,10 @@ export class Producer {
     const length = buf.length;
     const totals = this.#totals;
     if (isRtcp(buf, length)) {
-      // Sender reports from the publisher; receiver reports back to it come from the engine.
+      // The publisher's sender reports: their NTP time goes back in our RRs (the publisher's RTT).
       this.stats.rtcpIn++;
+      if (buf[1] === 200 && length >= 28)
+        this.#reception.onSenderReport(readSsrcAt(buf, 8), readSsrcAt(buf, 12), performance.now());
       return;
     }
     const offset = rtpPayloadOffset(buf, length);
@@ -92,12 +117,14 @@ export class Producer {
         this.#levelPackets++;
       }
     }
-    const consumers = this.#consumers;
-    if (consumers.length === 0) return;
     const ssrc = readSsrc(buf);
     const seq = readSequence(buf);
     const ts = readTimestamp(buf);
     const now = performance.now();
+    this.#mediaSsrc = ssrc;
+    this.#reception.update(seq, ts, now);
+    const consumers = this.#consumers;
+    if (consumers.length === 0) return;
     const payloadBytes = length - offset;
     let forwarded = 0;
     for (let i = 0; i < consumers.length; i++) {
@@ -114,6 +141,33 @@ export class Producer {
       totals.observeDelay((performance.now() - now) / 1000);
     }
   };
+
+  /**
+   * The receiver report for the publisher, or null before its first packet. Its loss fraction is
+   * the worst of what reached the SFU in the last interval and what each subscriber last reported
+   * (fresh reports only). Subscribers see the publisher's sequence gaps (the rewriter keeps them),
+   * so theirs is end-to-end loss. The publisher's Opus encoder sets its expected loss, and with it
+   * in-band FEC, from this fraction, so FEC also covers the worst downstream leg.
+   */
+  receiverReport(nowMs: number): Buffer | null {
+    const uplink = this.#reception.takeFractionLost();
+    if (this.#reception.received === 0) return null;
+    let worst = uplink;
+    for (let i = 0; i < this.#consumers.length; i++) {
+      const c = this.#consumers[i];
+      const r = c.lastReport;
+      if (r !== null && nowMs - c.lastReportAtMs < REPORT_FRESH_MS && r.fractionLost > worst)
+        worst = r.fractionLost;
+    }
+    this.reportedLoss = worst;
+    this.#reception.writeReceiverReport(this.#rr, this.#rrSsrc, this.#mediaSsrc, worst, nowMs);
+    return this.#rr;
+  }
+
+  /** Packets lost between the publisher and the SFU so far (RFC 3550 cumulative count). */
+  get uplinkPacketsLost(): number {
+    return this.#reception.cumulativeLost;
+  }
 
   get consumerCount(): number {
     return this.#consumers.length;

@@ -1,10 +1,4 @@
-import nodeDataChannel, {
-  Audio,
-  IceUdpMuxListener,
-  type PeerConnection,
-  RtcpReceivingSession,
-  type Track,
-} from 'node-datachannel';
+import nodeDataChannel, { Audio, IceUdpMuxListener, type PeerConnection, type Track } from 'node-datachannel';
 import type { Logger } from '../logger.js';
 import type {
   EgressEndpoint,
@@ -103,8 +97,10 @@ export class DatachannelEngine implements MediaEngine {
         );
       }
       const track = pc.addTrack(description);
-      // Sends receiver reports (and REMB) back to the publisher.
-      track.setMediaHandler(new RtcpReceivingSession());
+      // No media handler: receiver reports to the publisher are ours (Producer.receiverReport),
+      // sent through sendRtcp. libdatachannel's RtcpReceivingSession only answers the publisher's
+      // SRs and knows nothing of the subscribers' loss. Without a handler, the track passes RTCP
+      // out on a receive-only m-line and hands every datagram in to onMessage.
       track.onMessage(handlers.onPacket);
       watchState(pc, handlers.onClosed);
       pc.setRemoteDescription(stripCandidates(offer), 'offer');
@@ -117,6 +113,13 @@ export class DatachannelEngine implements MediaEngine {
       return {
         answer: this.#announce(stripSsrcLines(local.sdp)),
         track,
+        sendRtcp: (buf: Buffer) => {
+          try {
+            return track.sendMessageBinary(buf);
+          } catch {
+            return false; // not open yet, or closed
+          }
+        },
         close: () => closeQuietly(pc),
       } as IngressEndpoint;
     } catch (error) {

@@ -14,6 +14,8 @@ export interface IngressHandlers {
 export interface IngressEndpoint {
   /** The SDP answer to send back to the publisher. */
   readonly answer: string;
+  /** Sends RTCP (our receiver reports) to the publisher; false when the path is not open. */
+  sendRtcp(buf: Buffer): boolean;
   close(): void;
 }
 

@@ -138,6 +138,12 @@ export class Participant {
     this.#subscriber.setAnswer(sdp);
   }
 
+  /** Sends the publisher its receiver report (the server's report timer calls this). */
+  sendReceiverReport(nowMs: number): void {
+    const rr = this.#producer?.receiverReport(nowMs);
+    if (rr) this.#ingress?.sendRtcp(rr);
+  }
+
   /** Releases all media. */
   close(_reason: LeaveReason): void {
     this.unpublish();
