@@ -166,7 +166,7 @@ export class PatchbayServer {
     for (const channel of this.#registry.channels()) {
       for (const p of channel.participants()) {
         p.subscriber?.sendReports(now, unix);
-        p.sendReceiverReport(now);
+        p.sendReceiverReport(now, this.options.reportSubscriberLoss);
       }
     }
   }

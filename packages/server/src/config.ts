@@ -28,6 +28,12 @@ export interface ServerOptions {
   /** Interval of RTCP sender reports on each forwarded stream, and of receiver reports to each publisher, ms. Default 1000. */
   senderReportIntervalMs: number;
   /**
+   * The loss fraction in receiver reports to a publisher is the worst of its uplink and every
+   * subscriber's reported loss, so its Opus encoder turns in-band FEC up for the worst listener.
+   * false: report the uplink only (FEC then protects only the publisher's own leg). Default true.
+   */
+  reportSubscriberLoss: boolean;
+  /**
    * Apps this server accepts: app id -> app certificate (the HS256 secret of its tokens, at least
    * 16 characters). When there are none the server runs in **testing mode**: any app id, no token
    * checks (a warning is logged). Default {} (env: PATCHBAY_APP_ID + PATCHBAY_APP_CERTIFICATE for
@@ -76,6 +82,7 @@ const DEFAULTS: ServerOptions = {
   maxMessageBytes: MAX_MESSAGE_BYTES,
   logLevel: 'info',
   senderReportIntervalMs: 1000,
+  reportSubscriberLoss: true,
   staticRoutes: {},
   apps: {},
   appsFile: null,

@@ -148,12 +148,13 @@ export class Producer {
    * (fresh reports only). Subscribers see the publisher's sequence gaps (the rewriter keeps them),
    * so theirs is end-to-end loss. The publisher's Opus encoder sets its expected loss, and with it
    * in-band FEC, from this fraction, so FEC also covers the worst downstream leg.
+   * `includeSubscribers` false reports the uplink only.
    */
-  receiverReport(nowMs: number): Buffer | null {
+  receiverReport(nowMs: number, includeSubscribers = true): Buffer | null {
     const uplink = this.#reception.takeFractionLost();
     if (this.#reception.received === 0) return null;
     let worst = uplink;
-    for (let i = 0; i < this.#consumers.length; i++) {
+    for (let i = 0; includeSubscribers && i < this.#consumers.length; i++) {
       const c = this.#consumers[i];
       const r = c.lastReport;
       if (r !== null && nowMs - c.lastReportAtMs < REPORT_FRESH_MS && r.fractionLost > worst)

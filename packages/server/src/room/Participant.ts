@@ -139,8 +139,8 @@ export class Participant {
   }
 
   /** Sends the publisher its receiver report (the server's report timer calls this). */
-  sendReceiverReport(nowMs: number): void {
-    const rr = this.#producer?.receiverReport(nowMs);
+  sendReceiverReport(nowMs: number, includeSubscribers = true): void {
+    const rr = this.#producer?.receiverReport(nowMs, includeSubscribers);
     if (rr) this.#ingress?.sendRtcp(rr);
   }
 
