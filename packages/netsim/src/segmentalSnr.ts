@@ -5,9 +5,11 @@
  * Alignment: the received recording starts at an unknown delay, and the receiver's jitter buffer
  * stretches or shrinks time as it adapts, so one global lag is not enough. A coarse lag comes from
  * cross-correlating 1 ms envelopes; then each 100 ms block of the reference finds its own lag,
- * at full rate, within ±10 ms of the previous block's (blocks that correlate poorly — concealed
- * audio — keep the previous lag). Each 20 ms frame with signal (above -40 dB of the loudest frame)
- * then scores 10·log10(Σref² / Σ(ref − g·rec)²), clamped to [-10, 35] dB, with one
+ * at full rate, within ±10 ms of the previous block's, or failing that within ±150 ms (at a
+ * quarter rate, then refined); blocks that correlate poorly (concealed audio) keep the previous
+ * lag. Each 20 ms frame with signal (above -40 dB of the loudest frame) refines its lag within
+ * ±1.5 ms of its block's (time stretching is not counted as error, only what it does to the
+ * waveform) and scores 10·log10(Σref² / Σ(ref − g·rec)²), clamped to [-10, 35] dB, with one
  * least-squares gain g; the result is their mean.
  */
 
@@ -25,6 +27,8 @@ export interface SegmentalSnr {
 const BLOCK = 4800;
 const FRAME = 960;
 const SEARCH = 480;
+const WIDE_SEARCH = 7200;
+const FRAME_SEARCH = 72;
 const MIN_DB = -10;
 const MAX_DB = 35;
 
@@ -63,12 +67,19 @@ export function coarseLag(
   return best * step;
 }
 
-/** Normalized cross-correlation of ref[from, from+n) with rec[from+lag, ...). */
-function correlation(ref: Int16Array, rec: Int16Array, from: number, n: number, lag: number): number {
+/** Normalized cross-correlation of ref[from, from+n) with rec[from+lag, ...), every `step`-th sample. */
+function correlation(
+  ref: Int16Array,
+  rec: Int16Array,
+  from: number,
+  n: number,
+  lag: number,
+  step = 1,
+): number {
   let xy = 0;
   let xx = 0;
   let yy = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n; i += step) {
     const x = ref[from + i];
     const y = rec[from + lag + i];
     xy += x * y;
@@ -105,6 +116,27 @@ export function segmentalSnr(
         }
       }
     }
+    if (bestC < 0.5 && energy(reference, from, BLOCK) > loudest * 1e-3) {
+      // Lost track (a big stretch): search wider at a quarter rate, then refine.
+      let wide = lag;
+      let wideC = -1;
+      for (let l = lag - WIDE_SEARCH; l <= lag + WIDE_SEARCH; l += 4) {
+        if (from + l < 0 || from + l + BLOCK > received.length) continue;
+        const c = correlation(reference, received, from, BLOCK, l, 4);
+        if (c > wideC) {
+          wideC = c;
+          wide = l;
+        }
+      }
+      for (let l = wide - 4; l <= wide + 4; l++) {
+        if (from + l < 0 || from + l + BLOCK > received.length) continue;
+        const c = correlation(reference, received, from, BLOCK, l);
+        if (c > bestC) {
+          bestC = c;
+          best = l;
+        }
+      }
+    }
     if (bestC >= 0.5) {
       aligned++;
       lag = best;
@@ -128,10 +160,19 @@ export function segmentalSnr(
   let sum = 0;
   let frames = 0;
   for (let b = 0; b < blocks; b++) {
-    const l = lags[b];
     for (let f = b * BLOCK; f + FRAME <= (b + 1) * BLOCK; f += FRAME) {
       const signal = energy(reference, f, FRAME);
       if (signal < loudest * 1e-4) continue;
+      let l = lags[b];
+      let bestC = -2;
+      for (let d = lags[b] - FRAME_SEARCH; d <= lags[b] + FRAME_SEARCH; d++) {
+        if (f + d < 0 || f + d + FRAME > received.length) continue;
+        const c = correlation(reference, received, f, FRAME, d);
+        if (c > bestC) {
+          bestC = c;
+          l = d;
+        }
+      }
       let noise = 0;
       for (let i = 0; i < FRAME; i++) {
         const at = f + l + i;

@@ -30,7 +30,8 @@ export interface ServerOptions {
   /**
    * The loss fraction in receiver reports to a publisher is the worst of its uplink and every
    * subscriber's reported loss, so its Opus encoder turns in-band FEC up for the worst listener.
-   * false: report the uplink only (FEC then protects only the publisher's own leg). Default true.
+   * false: report the uplink only (FEC then protects only the publisher's own leg). Default true
+   * (env PATCHBAY_REPORT_SUBSCRIBER_LOSS=0 turns it off).
    */
   reportSubscriberLoss: boolean;
   /**
@@ -143,6 +144,14 @@ function envInt(name: string): number | undefined {
   return n;
 }
 
+function envBool(name: string): boolean | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  if (v === '1' || v === 'true') return true;
+  if (v === '0' || v === 'false') return false;
+  throw new TypeError(`${name} must be 1/true or 0/false, got "${v}"`);
+}
+
 function clean<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -156,6 +165,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     rtcBind: process.env.PATCHBAY_RTC_BIND || undefined,
     announcedIp: process.env.PATCHBAY_ANNOUNCED_IP || undefined,
     announcedPort: envInt('PATCHBAY_ANNOUNCED_PORT'),
+    reportSubscriberLoss: envBool('PATCHBAY_REPORT_SUBSCRIBER_LOSS'),
     logLevel: (process.env.PATCHBAY_LOG_LEVEL as ServerOptions['logLevel']) || undefined,
     appsFile: process.env.PATCHBAY_APPS_FILE || undefined,
     tlsCert: process.env.PATCHBAY_TLS_CERT || undefined,
