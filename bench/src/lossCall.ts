@@ -49,6 +49,8 @@ export interface LossCallResult {
   publisherReportedLoss: number | null;
   /** Mean RTP payload + header bytes per packet the publisher sent over the measured signal. */
   publisherBytesPerPacket: number;
+  /** What the publisher sent: audio/red (RFC 2198 redundancy) or audio/opus. */
+  publisherCodec: string;
 }
 
 type StatsEntry = Record<string, unknown> & { type: string; id: string };
@@ -83,7 +85,9 @@ async function outbound(client: NodeClient) {
   const all = await stats(client.publisherConnection);
   const out = all.find((s) => s.type === 'outbound-rtp' && s.kind === 'audio');
   const remote = all.find((s) => s.type === 'remote-inbound-rtp');
+  const codec = all.find((s) => s.id === out?.codecId);
   return {
+    codec: typeof codec?.mimeType === 'string' ? codec.mimeType : '?',
     bytes: num(out?.bytesSent) + num(out?.headerBytesSent),
     packets: num(out?.packetsSent),
     reportedLoss: remote && typeof remote.fractionLost === 'number' ? remote.fractionLost : null,
@@ -136,6 +140,9 @@ export async function runLossCall(options: LossCallOptions): Promise<LossCallRes
     await options.onFlowing?.();
     states.length = 0;
     if (warmup > 0) await push(publisher, speechLikeSignal(warmup, seed + 1000));
+    // Let the warm-up play out, so the measured signal starts when recording does (not seconds
+    // later behind a queue): the alignment then only has to find the path's delay.
+    await publisher.externalAudioTrack?.waitForPlayout();
     const signal = speechLikeSignal(seconds, seed);
     const before = await inbound(listener);
     const sentBefore = await outbound(publisher);
@@ -147,7 +154,7 @@ export async function runLossCall(options: LossCallOptions): Promise<LossCallRes
     const after = await inbound(listener);
     const sentAfter = await outbound(publisher);
     const received = concat(chunks);
-    const quality = segmentalSnr(signal, received, 48000 * 2);
+    const quality = segmentalSnr(signal, received, 48000 * 3);
     const total = after.total - before.total;
     const concealed = after.concealed - before.concealed;
     const sentPackets = sentAfter.packets - sentBefore.packets;
@@ -169,6 +176,7 @@ export async function runLossCall(options: LossCallOptions): Promise<LossCallRes
       states: [...states],
       stayedConnected: states.every((s) => s === 'connected'),
       publisherReportedLoss: sentAfter.reportedLoss,
+      publisherCodec: sentAfter.codec,
       publisherBytesPerPacket: sentPackets > 0 ? (sentAfter.bytes - sentBefore.bytes) / sentPackets : 0,
     };
   } finally {

@@ -18,6 +18,8 @@ export interface LossCase {
   impairment: Partial<Impairment>;
   /** Start the SFU with PATCHBAY_REPORT_SUBSCRIBER_LOSS=0 (publishers hear uplink loss only). */
   uplinkReportsOnly?: boolean;
+  /** Start the SFU with PATCHBAY_RED=0 (plain Opus: in-band FEC only). */
+  noRed?: boolean;
 }
 
 export interface LossRow {
@@ -40,15 +42,19 @@ export const LOSS_CASES: LossCase[] = [
   },
   { name: 'bernoulli 10%', leg: 'down', impairment: { loss: bern(0.1) } },
   {
-    name: 'bernoulli 10%, publisher told uplink loss only',
-    leg: 'down',
-    impairment: { loss: bern(0.1) },
-    uplinkReportsOnly: true,
-  },
-  {
     name: 'jitter 30 ms + 3% reordered',
     leg: 'both',
     impairment: { delayMs: 10, jitterMs: 30, reorderRate: 0.03 },
+  },
+  { name: 'bernoulli 10%, no RED (FEC only)', leg: 'up', impairment: { loss: bern(0.1) }, noRed: true },
+  { name: 'bernoulli 20%, no RED (FEC only)', leg: 'up', impairment: { loss: bern(0.2) }, noRed: true },
+  { name: 'bernoulli 10%, no RED (FEC only)', leg: 'down', impairment: { loss: bern(0.1) }, noRed: true },
+  {
+    name: 'bernoulli 10%, no RED, publisher told uplink loss only',
+    leg: 'down',
+    impairment: { loss: bern(0.1) },
+    noRed: true,
+    uplinkReportsOnly: true,
   },
 ];
 
@@ -62,7 +68,10 @@ export async function runLoss(
     const proxy = await ImpairmentProxy.start({ host, seed: 100 + i });
     const sfu = await spawnSfu(root, {
       args: ['--announced-ip', proxy.host, '--announced-port', String(proxy.port)],
-      env: c.uplinkReportsOnly ? { PATCHBAY_REPORT_SUBSCRIBER_LOSS: '0' } : {},
+      env: {
+        ...(c.uplinkReportsOnly ? { PATCHBAY_REPORT_SUBSCRIBER_LOSS: '0' } : {}),
+        ...(c.noRed ? { PATCHBAY_RED: '0' } : {}),
+      },
     });
     proxy.setTarget(process.env.PATCHBAY_TEST_IP || '127.0.0.1', sfu.rtcPort);
     try {
@@ -99,6 +108,7 @@ export function lossTable(rows: LossRow[]): Table {
     columns: [
       'impairment',
       'leg',
+      'sent B/pkt',
       'lost %',
       'FEC rebuilt % of lost',
       'concealed %',
@@ -110,11 +120,12 @@ export function lossTable(rows: LossRow[]): Table {
     ],
     rows: rows.map(({ case: c, result: r, error }) => {
       const leg = c.leg === 'up' ? 'publisher uplink' : c.leg === 'down' ? 'listener downlink' : 'both';
-      if (!r) return [c.name, leg, `failed: ${error ?? ''}`, null, null, null, null, null, null, 'no'];
+      if (!r) return [c.name, leg, null, `failed: ${error ?? ''}`, null, null, null, null, null, null, 'no'];
       const expected = r.packetsReceived + r.packetsLost;
       return [
         c.name,
         leg,
+        Math.round(r.publisherBytesPerPacket),
         expected > 0 ? pct(r.packetsLost / expected) : null,
         r.packetsLost > 0 ? pct(r.fecRecovered / r.packetsLost, 0) : '—',
         pct(r.concealedRatio, 2),
@@ -126,11 +137,12 @@ export function lossTable(rows: LossRow[]): Table {
       ];
     }),
     notes: [
+      'RED (RFC 2198) is on by default: the publisher (libwebrtc) sends each packet with the previous one as redundancy (sent B/pkt about doubles) and the SFU forwards it; “no RED” rows run the SFU with PATCHBAY_RED=0, leaving Opus in-band FEC alone',
       'lost: packets the listener never received (its inbound-rtp packetsLost) over the measured signal; the proxy draws loss per packet from a seeded PRNG',
-      'FEC rebuilt: fecPacketsReceived − fecPacketsDiscarded (NetEq decoded the Opus in-band FEC copy of a lost packet); concealed: concealedSamples ÷ totalSamplesReceived; audible: without silentConcealedSamples',
+      'FEC rebuilt: fecPacketsReceived − fecPacketsDiscarded (NetEq decoded the Opus in-band FEC copy of a lost packet; packets rebuilt from RED are not counted there); concealed: concealedSamples ÷ totalSamplesReceived; audible: without silentConcealedSamples',
       'segSNR: 20 ms frames with signal, 10·log10(Σref²/Σ(ref − g·rec)²) clamped to [−10, 35] dB, after per-block cross-correlation alignment (follows the jitter buffer’s time stretching); Opus is not waveform-exact, so the clean call is the reference point',
       'publisher told loss: the last fractionLost in the SFU’s receiver reports (remote-inbound-rtp) — the worst of uplink and listener loss unless the SFU runs with PATCHBAY_REPORT_SUBSCRIBER_LOSS=0',
-      'the speech-like signal has pauses (about a third of the time); Opus sends no FEC in them, so losses there are concealed (as silence) in every configuration',
+      'the speech-like signal has pauses (about a third of the time); Opus sends no in-band FEC in them, so without RED losses there are concealed (as silence)',
       'the bench process runs the proxy, the publisher and the listener on one event loop on a shared 2-core machine: stalls show up as jitter-buffer growth and concealment even without loss',
     ],
   };

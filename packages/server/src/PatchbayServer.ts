@@ -295,6 +295,7 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
       port: rtcPort,
       announcedIp: final.announcedIp,
       announcedPort,
+      red: final.red,
       logger: log.child({ name: 'media' }),
     });
   } catch (error) {

@@ -35,6 +35,12 @@ export interface ServerOptions {
    */
   reportSubscriberLoss: boolean;
   /**
+   * RED (RFC 2198) for Opus: publishers that offer it send each packet with the previous one as
+   * redundancy; the SFU forwards RED to subscribers that accept it and strips it (primary only)
+   * for the others. It about doubles a publisher's audio bitrate. Default true (env PATCHBAY_RED=0 off).
+   */
+  red: boolean;
+  /**
    * Apps this server accepts: app id -> app certificate (the HS256 secret of its tokens, at least
    * 16 characters). When there are none the server runs in **testing mode**: any app id, no token
    * checks (a warning is logged). Default {} (env: PATCHBAY_APP_ID + PATCHBAY_APP_CERTIFICATE for
@@ -84,6 +90,7 @@ const DEFAULTS: ServerOptions = {
   logLevel: 'info',
   senderReportIntervalMs: 1000,
   reportSubscriberLoss: true,
+  red: true,
   staticRoutes: {},
   apps: {},
   appsFile: null,
@@ -166,6 +173,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     announcedIp: process.env.PATCHBAY_ANNOUNCED_IP || undefined,
     announcedPort: envInt('PATCHBAY_ANNOUNCED_PORT'),
     reportSubscriberLoss: envBool('PATCHBAY_REPORT_SUBSCRIBER_LOSS'),
+    red: envBool('PATCHBAY_RED'),
     logLevel: (process.env.PATCHBAY_LOG_LEVEL as ServerOptions['logLevel']) || undefined,
     appsFile: process.env.PATCHBAY_APPS_FILE || undefined,
     tlsCert: process.env.PATCHBAY_TLS_CERT || undefined,

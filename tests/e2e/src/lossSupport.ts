@@ -37,12 +37,6 @@ export function describeCall(what: string, r: LossCallResult, proxy: ImpairmentP
     `${what}: proxy up ${JSON.stringify(proxy.counters.up)} down ${JSON.stringify(proxy.counters.down)}; ` +
     `listener lost ${r.packetsLost}/${expected}, FEC rebuilt ${r.fecRecovered}, concealed ${pct(r.concealedRatio)} ` +
     `(audible ${pct(r.audibleConcealedRatio)}), segSNR ${r.segSnrDb.toFixed(1)} dB (aligned ${pct(r.alignedShare)}), ` +
-    `jitter buffer ${r.jitterBufferMs.toFixed(0)} ms, publisher told loss ${r.publisherReportedLoss}, states ${r.states.join(',')}`
+    `jitter buffer ${r.jitterBufferMs.toFixed(0)} ms, publisher sent ${r.publisherCodec} ${r.publisherBytesPerPacket.toFixed(0)} B/packet, told loss ${r.publisherReportedLoss}, states ${r.states.join(',')}`
   );
-}
-
-/** Lost packets the listener could not rebuild from FEC, as a share of the packets expected. */
-export function unrecoveredShare(r: LossCallResult): number {
-  const expected = r.packetsReceived + r.packetsLost;
-  return expected > 0 ? (r.packetsLost - r.fecRecovered) / expected : 1;
 }

@@ -10,6 +10,7 @@ import type { EgressSlot } from '../media/MediaEngine.js';
 import type { Producer } from './Producer.js';
 
 const OPUS_PT = 111;
+const RED_PT = 63;
 const CLOCK_RATE = 48000;
 const CNAME = encodeCname('patchbay');
 
@@ -73,9 +74,18 @@ export class Consumer {
     producer?.removeConsumer(this);
   }
 
-  /** Hot path: rewrite `buf` in place for this subscriber and send it. */
-  forward(buf: Buffer, ssrc: number, seq: number, ts: number, payloadBytes: number, nowMs: number): boolean {
+  /** Hot path: rewrite `buf` in place for this subscriber and send it. `red`: it is a RED packet. */
+  forward(
+    buf: Buffer,
+    ssrc: number,
+    seq: number,
+    ts: number,
+    payloadBytes: number,
+    nowMs: number,
+    red = false,
+  ): boolean {
     this.#rewriter.rewrite(buf, ssrc, seq, ts, payloadBytes, nowMs);
+    if (red) buf[1] = (buf[1] & 0x80) | RED_PT;
     if (this.slot.send(buf)) {
       this.packetsSent++;
       return true;

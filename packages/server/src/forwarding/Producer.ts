@@ -6,10 +6,14 @@ import {
   readSsrc,
   readTimestamp,
   rtpPayloadOffset,
+  stripRed,
 } from '@patchbay/rtp';
 import { readAudioLevelByte, volumeFromDbov } from '../levels/audioLevel.js';
 import { ForwardingTotals } from '../metrics/ForwardingTotals.js';
 import type { Consumer } from './Consumer.js';
+
+/** Opus's payload type on subscriber m-lines (what stripped RED packets carry). */
+const OPUS_PT = 111;
 
 /** Subscribers' receiver reports older than this no longer count (libwebrtc sends one every ~5 s). */
 const REPORT_FRESH_MS = 12000;
@@ -55,6 +59,11 @@ export class Producer {
   readonly #reception = new ReceptionStats();
   /** The receiver report to the publisher, rewritten in place each time (the engine copies on send). */
   readonly #rr = Buffer.alloc(RECEIVER_REPORT_LENGTH);
+  /** Payload type of RED from the publisher, or 0 (plain Opus only). */
+  redPayloadType = 0;
+  /** The plain packet a RED packet carries, for subscribers without RED, and views of it per length. */
+  readonly #stripped = Buffer.allocUnsafe(1500);
+  readonly #strippedViews: Buffer[] = [];
   readonly #rrSsrc = (Math.random() * 0xfffffffe + 1) >>> 0;
   #mediaSsrc = 0;
   /** The loss fraction (0..1) the last receiver report told the publisher. */
@@ -127,8 +136,23 @@ export class Producer {
     if (consumers.length === 0) return;
     const payloadBytes = length - offset;
     let forwarded = 0;
-    for (let i = 0; i < consumers.length; i++) {
-      if (consumers[i].forward(buf, ssrc, seq, ts, payloadBytes, now)) forwarded++;
+    const red = this.redPayloadType !== 0 && (buf[1] & 0x7f) === this.redPayloadType;
+    if (!red) {
+      for (let i = 0; i < consumers.length; i++) {
+        if (consumers[i].forward(buf, ssrc, seq, ts, payloadBytes, now, false)) forwarded++;
+      }
+    } else {
+      // RED as is to subscribers that took it; its primary block, stripped once, to the others.
+      let plain: Buffer | null = null;
+      for (let i = 0; i < consumers.length; i++) {
+        const c = consumers[i];
+        if (c.slot.red) {
+          if (c.forward(buf, ssrc, seq, ts, payloadBytes, now, true)) forwarded++;
+          continue;
+        }
+        plain ??= this.#strip(buf, length, offset);
+        if (plain !== null && c.forward(plain, ssrc, seq, ts, plain.length - offset, now, false)) forwarded++;
+      }
     }
     this.stats.packetsForwarded += forwarded;
     totals.packetsOut += forwarded;
@@ -141,6 +165,14 @@ export class Producer {
       totals.observeDelay((performance.now() - now) / 1000);
     }
   };
+
+  /** The primary block of a RED packet as a plain Opus packet (a reused buffer), or null if malformed. */
+  #strip(buf: Buffer, length: number, offset: number): Buffer | null {
+    const n = stripRed(buf, length, offset, OPUS_PT, this.#stripped);
+    if (n < 0) return null;
+    // One view per length, made once: no allocation per packet.
+    return (this.#strippedViews[n] ??= this.#stripped.subarray(0, n));
+  }
 
   /**
    * The receiver report for the publisher, or null before its first packet. Its loss fraction is

@@ -28,7 +28,7 @@ function subscriberRr(ssrc: number, fraction: number): Buffer {
 }
 
 function consumerOn(producer: Producer, ssrc: number): { consumer: Consumer; slot: EgressSlot } {
-  const slot: EgressSlot = { mid: '0', ssrc, onRtcp: null, send: () => true };
+  const slot: EgressSlot = { mid: '0', ssrc, red: false, onRtcp: null, send: () => true };
   const consumer = new Consumer(slot);
   consumer.attach(producer);
   return { consumer, slot };

@@ -8,7 +8,14 @@ import type {
   IngressHandlers,
   MediaEngine,
 } from './MediaEngine.js';
-import { announceCandidate, parseAudioOffer, SdpError, stripCandidates, stripSsrcLines } from './sdp.js';
+import {
+  acceptsRed,
+  announceCandidate,
+  parseAudioOffer,
+  SdpError,
+  stripCandidates,
+  stripSsrcLines,
+} from './sdp.js';
 
 export interface DatachannelEngineOptions {
   /** Address the shared UDP socket binds to. */
@@ -19,10 +26,14 @@ export interface DatachannelEngineOptions {
   announcedIp: string;
   /** Port announced in that candidate (the media port unless a relay or NAT forwards to it). */
   announcedPort: number;
+  /** Negotiate RED (RFC 2198) for Opus with endpoints that offer or accept it. */
+  red: boolean;
   logger: Logger;
 }
 
 const OPUS_PT = 111;
+/** RED's payload type on subscriber m-lines (Chrome's and libwebrtc's choice). */
+export const RED_PT = 63;
 const GATHER_TIMEOUT_MS = 5000;
 const CNAME = 'patchbay';
 
@@ -88,6 +99,12 @@ export class DatachannelEngine implements MediaEngine {
     const pc = this.#peer(label);
     try {
       const description = new Audio(audio.mid, 'RecvOnly');
+      // RED first when the publisher offers it: it then sends each packet with the previous one
+      // as redundancy, and the SFU forwards it, or strips it for subscribers without RED.
+      const redPayloadType = this.#options.red ? audio.redPayloadType : null;
+      if (redPayloadType !== null) {
+        description.addAudioCodec(redPayloadType, 'red', `${audio.opusPayloadType}/${audio.opusPayloadType}`);
+      }
       description.addOpusCodec(audio.opusPayloadType);
       // Declaring the publisher's SSRC is what makes libdatachannel deliver its packets.
       description.addSSRC(audio.ssrc, CNAME);
@@ -112,6 +129,7 @@ export class DatachannelEngine implements MediaEngine {
       // close the native track and silently drop the publisher's packets.
       return {
         answer: this.#announce(stripSsrcLines(local.sdp)),
+        redPayloadType,
         track,
         sendRtcp: (buf: Buffer) => {
           try {
@@ -141,15 +159,20 @@ export class DatachannelEngine implements MediaEngine {
     const log = this.#log;
     let next = 0;
     const announce = (sdp: string) => this.#announce(sdp);
+    const red = this.#options.red;
+    const slots: DatachannelSlot[] = [];
     return {
       addSlot(): EgressSlot {
         const mid = String(next++);
         const ssrc = randomSsrc();
         const description = new Audio(mid, 'SendOnly');
         description.addOpusCodec(OPUS_PT);
+        if (red) description.addAudioCodec(RED_PT, 'red', `${OPUS_PT}/${OPUS_PT}`);
         description.addSSRC(ssrc, CNAME, `pb-${mid}`, `audio-${mid}`);
         const track = pc.addTrack(description);
-        return new DatachannelSlot(mid, ssrc, track, link);
+        const slot = new DatachannelSlot(mid, ssrc, track, link);
+        slots.push(slot);
+        return slot;
       },
       async createOffer(): Promise<string> {
         pc.setLocalDescription('offer');
@@ -165,6 +188,7 @@ export class DatachannelEngine implements MediaEngine {
           log.debug({ err: error }, 'answer rejected');
           throw new SdpError(`the answer was rejected: ${(error as Error).message}`);
         }
+        for (const slot of slots) slot.red = red && acceptsRed(sdp, slot.mid);
       },
       close: () => closeQuietly(pc),
     };
@@ -186,6 +210,7 @@ interface EgressLink {
 class DatachannelSlot implements EgressSlot {
   readonly mid: string;
   readonly ssrc: number;
+  red = false;
   onRtcp: ((buf: Buffer) => void) | null = null;
   readonly #track: Track;
   readonly #link: EgressLink;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  acceptsRed,
   announceCandidate,
   listMids,
   parseAudioOffer,
@@ -45,7 +46,25 @@ describe('sdp', () => {
       opusPayloadType: 111,
       ssrc: 123456,
       audioLevelExtId: 1,
+      redPayloadType: null,
     });
+  });
+
+  it('finds RED for this Opus only with its fmtp, and whether an answer accepts RED per mid', () => {
+    const withRed = OFFER.replace(
+      'a=rtpmap:63 red/48000/2\r\n',
+      'a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n',
+    );
+    assert.equal(parseAudioOffer(withRed).redPayloadType, 63);
+    const otherCodec = OFFER.replace(
+      'a=rtpmap:63 red/48000/2\r\n',
+      'a=rtpmap:63 red/48000/2\r\na=fmtp:63 0/0\r\n',
+    );
+    assert.equal(parseAudioOffer(otherCodec).redPayloadType, null);
+    const answer = `${withRed}m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:1\r\na=rtpmap:111 opus/48000/2\r\n`;
+    assert.equal(acceptsRed(answer, '0'), true);
+    assert.equal(acceptsRed(answer, '1'), false);
+    assert.equal(acceptsRed(answer, '7'), false);
   });
 
   it('rejects offers it cannot forward', () => {

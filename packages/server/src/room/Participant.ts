@@ -94,6 +94,8 @@ export class Participant {
       if (error instanceof SdpError) throw new ServerError(ErrorCode.NEGOTIATION_FAILED, error.message);
       throw error;
     }
+    // Set before the answer goes out, so before the publisher can send anything.
+    producer.redPayloadType = ingress.redPayloadType ?? 0;
     this.#producer = producer;
     this.#ingress = ingress;
     return ingress.answer;
