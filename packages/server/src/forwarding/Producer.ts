@@ -144,13 +144,17 @@ export class Producer {
     } else {
       // RED as is to subscribers that took it; its primary block, stripped once, to the others.
       let plain: Buffer | null = null;
+      let stripped = false;
       for (let i = 0; i < consumers.length; i++) {
         const c = consumers[i];
         if (c.slot.red) {
           if (c.forward(buf, ssrc, seq, ts, payloadBytes, now, true)) forwarded++;
           continue;
         }
-        plain ??= this.#strip(buf, length, offset);
+        if (!stripped) {
+          plain = this.#strip(buf, length, offset);
+          stripped = true;
+        }
         if (plain !== null && c.forward(plain, ssrc, seq, ts, plain.length - offset, now, false)) forwarded++;
       }
     }
