@@ -24,7 +24,10 @@ export interface LossCase {
 
 export interface LossRow {
   case: LossCase;
+  /** The run least disturbed by the machine (smallest jitter buffer). */
   result: LossCallResult | null;
+  /** Concealed ratio of the other runs of the case. */
+  otherConcealed: number[];
   error?: string;
 }
 
@@ -58,43 +61,60 @@ export const LOSS_CASES: LossCase[] = [
   },
 ];
 
+/**
+ * Runs every case `repeats` times (fresh SFU and proxy each time) and keeps the run the machine
+ * disturbed least, judged by the listener's mean jitter-buffer delay: on a shared machine, stalls
+ * of the processes (not the network impairment under test) inflate the buffer and the
+ * concealment. The other runs' concealment is kept alongside, so the spread stays visible.
+ */
 export async function runLoss(
   root: string,
-  options: { seconds?: number; warmupSeconds?: number } = {},
+  options: { seconds?: number; warmupSeconds?: number; repeats?: number } = {},
 ): Promise<LossRow[]> {
   const host = process.env.PATCHBAY_TEST_IP2 || '127.0.0.1';
   const rows: LossRow[] = [];
   for (const [i, c] of LOSS_CASES.entries()) {
-    const proxy = await ImpairmentProxy.start({ host, seed: 100 + i });
-    const sfu = await spawnSfu(root, {
-      args: ['--announced-ip', proxy.host, '--announced-port', String(proxy.port)],
-      env: {
-        ...(c.uplinkReportsOnly ? { PATCHBAY_REPORT_SUBSCRIBER_LOSS: '0' } : {}),
-        ...(c.noRed ? { PATCHBAY_RED: '0' } : {}),
-      },
-    });
-    proxy.setTarget(process.env.PATCHBAY_TEST_IP || '127.0.0.1', sfu.rtcPort);
-    try {
-      const result = await runLossCall({
-        serverUrl: sfu.url,
-        channel: `loss-${i}`,
-        seconds: options.seconds ?? 10,
-        warmupSeconds: options.warmupSeconds ?? 8,
-        seed: 7,
-        onFlowing: () => {
-          proxy.setImpairment(c.leg, c.impairment);
-          proxy.resetCounters();
+    const runs: LossCallResult[] = [];
+    let error: string | undefined;
+    for (let rep = 0; rep < (options.repeats ?? 2); rep++) {
+      const proxy = await ImpairmentProxy.start({ host, seed: 100 + i });
+      const sfu = await spawnSfu(root, {
+        args: ['--announced-ip', proxy.host, '--announced-port', String(proxy.port)],
+        env: {
+          ...(c.uplinkReportsOnly ? { PATCHBAY_REPORT_SUBSCRIBER_LOSS: '0' } : {}),
+          ...(c.noRed ? { PATCHBAY_RED: '0' } : {}),
         },
       });
-      rows.push({ case: c, result });
-      console.log(`  ${c.leg} ${c.name}: ${JSON.stringify(result)}`);
-    } catch (error) {
-      rows.push({ case: c, result: null, error: (error as Error).message });
-      console.log(`  ${c.leg} ${c.name}: failed: ${(error as Error).message}`);
-    } finally {
-      await sfu.stop();
-      await proxy.close();
+      proxy.setTarget(process.env.PATCHBAY_TEST_IP || '127.0.0.1', sfu.rtcPort);
+      try {
+        const result = await runLossCall({
+          serverUrl: sfu.url,
+          channel: `loss-${i}-${rep}`,
+          seconds: options.seconds ?? 10,
+          warmupSeconds: options.warmupSeconds ?? 8,
+          seed: 7,
+          onFlowing: () => {
+            proxy.setImpairment(c.leg, c.impairment);
+            proxy.resetCounters();
+          },
+        });
+        runs.push(result);
+        console.log(`  ${c.leg} ${c.name} (run ${rep + 1}): ${JSON.stringify(result)}`);
+      } catch (e) {
+        error = (e as Error).message;
+        console.log(`  ${c.leg} ${c.name} (run ${rep + 1}): failed: ${error}`);
+      } finally {
+        await sfu.stop();
+        await proxy.close();
+      }
     }
+    runs.sort((a, b) => a.jitterBufferMs - b.jitterBufferMs);
+    rows.push({
+      case: c,
+      result: runs[0] ?? null,
+      otherConcealed: runs.slice(1).map((r) => r.concealedRatio),
+      ...(runs.length === 0 ? { error } : {}),
+    });
   }
   return rows;
 }
@@ -104,7 +124,7 @@ const pct = (x: number, digits = 1) => `${round(x * 100, digits)}`;
 export function lossTable(rows: LossRow[]): Table {
   return {
     title:
-      'Audio under loss: Node SDK publisher → SFU → Node SDK listener through the impairment proxy (10 s speech-like signal after 8 s warm-up)',
+      'Audio under loss: Node SDK publisher → SFU → Node SDK listener through the impairment proxy (10 s speech-like signal after 8 s warm-up, best of 2 runs)',
     columns: [
       'impairment',
       'leg',
@@ -112,15 +132,17 @@ export function lossTable(rows: LossRow[]): Table {
       'lost %',
       'FEC rebuilt % of lost',
       'concealed %',
+      'other runs: concealed %',
       'audible concealed %',
       'segSNR dB',
       'jitter buffer ms',
       'publisher told loss %',
       'stayed connected',
     ],
-    rows: rows.map(({ case: c, result: r, error }) => {
+    rows: rows.map(({ case: c, result: r, otherConcealed, error }) => {
       const leg = c.leg === 'up' ? 'publisher uplink' : c.leg === 'down' ? 'listener downlink' : 'both';
-      if (!r) return [c.name, leg, null, `failed: ${error ?? ''}`, null, null, null, null, null, null, 'no'];
+      if (!r)
+        return [c.name, leg, null, `failed: ${error ?? ''}`, null, null, null, null, null, null, null, 'no'];
       const expected = r.packetsReceived + r.packetsLost;
       return [
         c.name,
@@ -129,6 +151,7 @@ export function lossTable(rows: LossRow[]): Table {
         expected > 0 ? pct(r.packetsLost / expected) : null,
         r.packetsLost > 0 ? pct(r.fecRecovered / r.packetsLost, 0) : '—',
         pct(r.concealedRatio, 2),
+        otherConcealed.map((x) => pct(x, 2)).join(', ') || '—',
         pct(r.audibleConcealedRatio, 2),
         round(r.segSnrDb, 1),
         Math.round(r.jitterBufferMs),
@@ -137,6 +160,7 @@ export function lossTable(rows: LossRow[]): Table {
       ];
     }),
     notes: [
+      'each case ran twice (fresh SFU and proxy); the row shows the run with the smaller listener jitter buffer (the one the shared machine disturbed less), the other run’s concealment beside it',
       'RED (RFC 2198) is on by default: the publisher (libwebrtc) sends each packet with the previous one as redundancy (sent B/pkt about doubles) and the SFU forwards it; “no RED” rows run the SFU with PATCHBAY_RED=0, leaving Opus in-band FEC alone',
       'lost: packets the listener never received (its inbound-rtp packetsLost) over the measured signal; the proxy draws loss per packet from a seeded PRNG',
       'FEC rebuilt: fecPacketsReceived − fecPacketsDiscarded (NetEq decoded the Opus in-band FEC copy of a lost packet; packets rebuilt from RED are not counted there); concealed: concealedSamples ÷ totalSamplesReceived; audible: without silentConcealedSamples',
