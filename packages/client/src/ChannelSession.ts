@@ -7,6 +7,7 @@ import {
   type ServerNotification,
   type Uid,
   uidSchema,
+  type UserInfo,
 } from '@patchbay/protocol';
 import {
   AudioStatsPoller,
@@ -16,80 +17,75 @@ import {
   type RemoteAudioTrackStats,
 } from './AudioStats.js';
 import { TypedEmitter } from './EventEmitter.js';
-import { SerialQueue, waitForIceGathering } from './negotiation.js';
+import { negotiatePublisher, negotiateSubscription, SerialQueue, validateJoin } from './negotiation.js';
 import { PatchbayError } from './PatchbayError.js';
 import type { MediaStreamTrackLike, PeerConnectionLike, Platform } from './platform.js';
-import { type RemoteUser, userKey } from './RemoteUser.js';
+import {
+  type ReconnectPolicy,
+  reconnectDelay,
+  reconnectTarget,
+  resolveReconnectPolicy,
+} from './reconnect.js';
+import type { RemoteUser } from './RemoteUser.js';
+import { RemoteUsers } from './RemoteUsers.js';
+import { SessionMedia } from './SessionMedia.js';
 import { SignalClient } from './SignalClient.js';
+import type {
+  ChannelSessionEvents,
+  ChannelSessionOptions,
+  ConnectionState,
+  DisconnectedReason,
+} from './sessionTypes.js';
 
-export type ConnectionState = 'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'DISCONNECTING' | 'RECONNECTING';
+export type { ChannelSessionEvents, ChannelSessionOptions, ConnectionState, DisconnectedReason };
 
-/** Why the connection ended, as in the Web SDK NG's ConnectionDisconnectedReason. */
-export type DisconnectedReason = 'LEAVE' | 'NETWORK_ERROR' | 'SERVER_ERROR';
+/** Errors a retry cannot fix: reconnection stops at once. */
+const FATAL_ON_RECONNECT: ReadonlySet<string> = new Set([
+  ErrorCode.INVALID_TOKEN,
+  ErrorCode.TOKEN_EXPIRED,
+  ErrorCode.INVALID_APP_ID,
+  ErrorCode.NO_PRIVILEGE,
+  ErrorCode.INVALID_PARAMS,
+]);
 
-export type ChannelSessionEvents<T> = {
-  'user-joined': [user: RemoteUser<T>];
-  'user-info-updated': [uid: Uid, msg: 'mute-audio' | 'unmute-audio'];
-  'user-left': [user: RemoteUser<T>, reason: LeaveReason];
-  'user-published': [user: RemoteUser<T>, mediaType: 'audio'];
-  'user-unpublished': [user: RemoteUser<T>, mediaType: 'audio'];
-  'connection-state-change': [
-    current: ConnectionState,
-    previous: ConnectionState,
-    reason?: DisconnectedReason,
-  ];
-  /**
-   * A token privilege expires soon (30 s by default): call renewToken(). `privilege` is "join" or
-   * "publishAudio"; `expiresAt` is unix seconds.
-   */
-  'token-privilege-will-expire': [privilege: Privilege, expiresAt: number];
-  /**
-   * A token privilege expired. "join": the server closes the session next. "publishAudio": the
-   * server stopped this client's publishing and the publisher connection is closed.
-   */
-  'token-privilege-did-expire': [privilege: Privilege];
-  /**
-   * The channel's loudest speaker changed, as the server measures it from the RFC 6464 audio
-   * levels of what each user publishes (this client's own uid included). Null: nobody speaks.
-   */
-  'active-speaker': [uid: Uid | null];
-  /** Every 2 s while joined: uplink and downlink quality 0..6 from loss and round-trip time. */
-  'network-quality': [quality: NetworkQuality];
-};
+/** Redirects one join may follow (cluster: entry node → owner node). */
+const MAX_REDIRECTS = 3;
 
-export interface ChannelSessionOptions<T> {
-  /** WebSocket URL of the Patchbay server. */
-  server: string;
-  /** Wraps a received MediaStreamTrack in the SDK's remote track type. */
-  wrapRemoteTrack(user: RemoteUser<T>, track: MediaStreamTrackLike, mid: string): T;
-  /** The wrapped track no longer receives (unsubscribed, unpublished, left). */
-  releaseRemoteTrack(track: T): void;
-  /** Default 10000 ms. */
-  requestTimeoutMs?: number;
-  /** "rtc" (everyone is a host) or "live" (hosts and audience). Default "rtc". */
-  mode?: ChannelMode;
-  /** The role to join with in live mode. Default "audience" in live mode (as in the Web SDK NG and on the server). */
-  role?: Role;
+interface JoinParams {
+  appId: string;
+  channel: string;
+  token: string | null;
 }
 
 /**
  * The runtime-agnostic core of a client: signaling, channel membership, the publisher
  * connection (client offers) and the subscriber connection (server offers, one m-line per
  * subscribed user). The SDKs wrap it in their public API shapes.
+ *
+ * Reconnection: when the WebSocket drops (or the server says it shuts down), the state becomes
+ * RECONNECTING and the client retries on its {@link ReconnectPolicy} schedule. It first asks the
+ * server to `resume` the session (media untouched); if the server no longer has it (restart,
+ * failover) it joins again with the same uid, republishes and resubscribes. A publisher media
+ * connection that fails on its own is re-established the same way.
  */
 export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   readonly #platform: Platform;
   readonly #options: ChannelSessionOptions<T>;
+  readonly #entries: readonly string[];
+  readonly #policy: ReconnectPolicy;
   readonly #ops = new SerialQueue();
-  readonly #users = new Map<string, RemoteUser<T>>();
-  readonly #subscribedMid = new Map<string, string>();
+  readonly #users: RemoteUsers<T>;
   #signal: SignalClient | null = null;
   #state: ConnectionState = 'DISCONNECTED';
   #uid: Uid | null = null;
   #channel: string | null = null;
-  #publisher: PeerConnectionLike | null = null;
-  #publishedTrack: MediaStreamTrackLike | null = null;
-  #subscriber: PeerConnectionLike | null = null;
+  #joinParams: JoinParams | null = null;
+  #sessionId: string | undefined;
+  /** The server that accepted our join or resume (after redirects). */
+  #serverUrl: string;
+  /** Bumped by leave/teardown: a reconnection loop of an older generation stops. */
+  #generation = 0;
+  readonly #media: SessionMedia<T>;
   readonly #mode: ChannelMode;
   #role: Role;
   readonly #audioStats = new AudioStatsPoller(this.#statsSource());
@@ -98,8 +94,35 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     super();
     this.#platform = platform;
     this.#options = options;
+    const entries = typeof options.server === 'string' ? [options.server] : [...options.server];
+    if (entries.length === 0 || entries.some((u) => typeof u !== 'string' || u.length === 0))
+      throw PatchbayError.invalidParams('server must be a WebSocket URL or a non-empty list of them');
+    this.#entries = entries;
+    this.#serverUrl = entries[0] as string;
+    this.#policy = resolveReconnectPolicy(options.reconnect);
     this.#mode = options.mode ?? 'rtc';
     this.#role = options.role ?? (this.#mode === 'live' ? 'audience' : 'host');
+    this.#users = new RemoteUsers<T>(
+      (track) => options.releaseRemoteTrack(track),
+      (event, ...args) => this.emit(event, ...args),
+    );
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const session = this;
+    this.#media = new SessionMedia<T>({
+      platform,
+      options,
+      ops: this.#ops,
+      users: this.#users,
+      signal: (what) => this.#requireConnected(what),
+      get connected() {
+        return session.#state === 'CONNECTED';
+      },
+      get reconnecting() {
+        return session.#state === 'RECONNECTING';
+      },
+      emit: (event, ...args) => this.emit(event, ...args),
+      onOutage: (down) => this.onMediaOutage(down),
+    });
   }
 
   /** The role this client has (live mode) or will join with. Always "host" in rtc mode. */
@@ -116,17 +139,21 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   get channelName(): string | null {
     return this.#channel;
   }
+  /** The server URL this client is (or was last) connected to, after any cluster redirect. */
+  get serverUrl(): string {
+    return this.#serverUrl;
+  }
   get remoteUsers(): RemoteUser<T>[] {
-    return [...this.#users.values()];
+    return this.#users.values();
   }
   get publisherConnection(): PeerConnectionLike | null {
-    return this.#publisher;
+    return this.#media.publisher;
   }
   get subscriberConnection(): PeerConnectionLike | null {
-    return this.#subscriber;
+    return this.#media.subscriber;
   }
   get isPublishing(): boolean {
-    return this.#publishedTrack !== null;
+    return this.#media.publishedTrack !== null;
   }
 
   #setState(next: ConnectionState, reason?: DisconnectedReason): void {
@@ -159,15 +186,12 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     const session = this;
     return {
       get publisherConnection() {
-        return session.#publisher;
+        return session.#media.publisher;
       },
       get subscriberConnection() {
-        return session.#subscriber;
+        return session.#media.subscriber;
       },
-      uidForMid(mid) {
-        for (const [key, m] of session.#subscribedMid) if (m === mid) return session.#users.get(key)?.uid;
-        return undefined;
-      },
+      uidForMid: (mid) => this.#users.uidForMid(mid),
       onQuality: (quality) => this.emit('network-quality', quality),
     };
   }
@@ -176,60 +200,76 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     if (this.#state !== 'DISCONNECTED') {
       throw PatchbayError.invalidOperation(`join() called while ${this.#state}; call leave() first`);
     }
-    if (typeof appId !== 'string' || appId.length === 0)
-      throw PatchbayError.invalidParams('appId must be a non-empty string');
-    if (typeof channel !== 'string' || !/^[\w!#$%&()+\-:;<=.>?@[\]^{|}~, ]{1,64}$/u.test(channel)) {
-      throw PatchbayError.invalidParams(
-        'channel must be 1-64 characters: letters, digits, space and !#$%&()+-:;<=.>?@[]^_{|}~,',
-      );
-    }
-    if (token !== null && token !== undefined && typeof token !== 'string') {
-      throw PatchbayError.invalidParams('token must be a string or null');
-    }
-    const wanted = uid === undefined || uid === 0 ? null : uid;
-    if (wanted !== null && !uidSchema.safeParse(wanted).success) {
-      throw PatchbayError.invalidParams('uid must be a uint32 number, a 1-255 character string, or null');
-    }
+    const wanted = validateJoin(appId, channel, token, uid);
     this.#setState('CONNECTING');
+    const generation = this.#generation;
+    const params: JoinParams = { appId, channel, token: token ?? null };
     try {
-      const signal = await SignalClient.connect(
-        this.#platform,
-        this.#options.server,
-        {
-          onNotification: (m) => this.#onNotification(m),
-          onDisconnected: () => this.#teardown('NETWORK_ERROR'),
-        },
-        this.#options.requestTimeoutMs,
-      );
-      this.#signal = signal;
-      if ((this.#state as ConnectionState) !== 'CONNECTING') {
-        signal.close();
-        throw new PatchbayError(ErrorCode.OPERATION_ABORTED, 'leave() was called while joining');
-      }
-      const result = await signal.request('join', {
-        appId,
-        channel,
-        token: token ?? null,
-        uid: wanted,
-        mode: this.#mode,
-        role: this.clientRole,
-      });
+      const result = await this.#joinVia(this.#entries[0] as string, params, wanted, generation);
+      this.#joinParams = params;
       this.#uid = result.uid;
       this.#channel = result.channel;
-      for (const info of result.users) this.#addUser(info.uid, info.hasAudio);
+      this.#sessionId = result.sessionId;
       this.#setState('CONNECTED');
       // Users (and their tracks, and their mute state) already present are announced like newcomers.
-      for (const info of result.users) {
-        const user = this.#users.get(userKey(info.uid));
-        if (!user) continue;
-        this.emit('user-joined', user);
-        if (user.hasAudio) this.emit('user-published', user, 'audio');
-        if (info.muted) this.emit('user-info-updated', user.uid, 'mute-audio');
-      }
+      this.#users.announceInitial(result.users);
       return result.uid;
     } catch (error) {
-      this.#teardown();
+      if (generation === this.#generation) this.#teardown();
       throw error;
+    }
+  }
+
+  /** Opens a signaling connection whose loss starts reconnection (if it is still the current one). */
+  async #connect(url: string, generation: number): Promise<SignalClient> {
+    const holder: { signal?: SignalClient } = {};
+    const signal = await SignalClient.connect(
+      this.#platform,
+      url,
+      {
+        onNotification: (m) => {
+          if (holder.signal === this.#signal) this.#onNotification(m);
+        },
+        onDisconnected: () => {
+          if (holder.signal === this.#signal) this.#onConnectionLost();
+        },
+      },
+      this.#options.requestTimeoutMs,
+    );
+    holder.signal = signal;
+    if (generation !== this.#generation) {
+      signal.close();
+      throw new PatchbayError(ErrorCode.OPERATION_ABORTED, 'leave() was called while connecting');
+    }
+    return signal;
+  }
+
+  /** Connects to `url` and joins, following cluster redirects; the accepting socket becomes current. */
+  async #joinVia(
+    url: string,
+    params: JoinParams,
+    uid: Uid | null,
+    generation: number,
+  ): Promise<{ uid: Uid; channel: string; users: UserInfo[]; sessionId?: string | undefined }> {
+    for (let hop = 0; ; hop++) {
+      const signal = await this.#connect(url, generation);
+      this.#signal = signal;
+      try {
+        const result = await signal.request('join', {
+          ...params,
+          uid,
+          mode: this.#mode,
+          role: this.clientRole,
+        });
+        this.#serverUrl = url;
+        return result;
+      } catch (error) {
+        const redirect = error instanceof PatchbayError ? error.redirect : undefined;
+        if (this.#signal === signal) this.#signal = null;
+        signal.close();
+        if (!redirect || hop >= MAX_REDIRECTS) throw error;
+        url = redirect;
+      }
     }
   }
 
@@ -248,20 +288,105 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   }
 
   #teardown(reason?: DisconnectedReason): void {
+    this.#generation++;
+    this.#media.setOutage(false);
     this.#signal?.close();
     this.#signal = null;
-    this.#publisher?.close();
-    this.#publisher = null;
-    this.#publishedTrack = null;
-    this.#subscriber?.close();
-    this.#subscriber = null;
-    for (const user of this.#users.values()) this.#releaseTrack(user);
+    this.#media.closeAll();
     this.#users.clear();
-    this.#subscribedMid.clear();
     this.#uid = null;
     this.#channel = null;
+    this.#joinParams = null;
+    this.#sessionId = undefined;
+    this.#serverUrl = this.#entries[0] as string;
     this.#setState('DISCONNECTED', reason);
   }
+
+  /** The socket dropped, or the server is going away: reconnect in the background. */
+  #onConnectionLost(): void {
+    if (this.#state !== 'CONNECTED' || !this.#joinParams || this.#policy.giveUpAfterMs === 0) {
+      if (this.#state !== 'DISCONNECTED' && this.#state !== 'RECONNECTING') this.#teardown('NETWORK_ERROR');
+      return;
+    }
+    this.#signal?.close();
+    this.#signal = null;
+    this.#media.setOutage(true);
+    this.#setState('RECONNECTING', 'NETWORK_ERROR');
+    void this.#reconnectLoop(this.#generation);
+  }
+
+  async #reconnectLoop(generation: number): Promise<void> {
+    const started = Date.now();
+    let lastError = new PatchbayError(ErrorCode.RECONNECT_FAILED, 'the connection to the server was lost');
+    for (let attempt = 0; ; attempt++) {
+      const delay = reconnectDelay(this.#policy, attempt, Math.random);
+      if (attempt > 0 && Date.now() - started + delay > this.#policy.giveUpAfterMs) break;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (generation !== this.#generation) return;
+      const url = reconnectTarget(this.#serverUrl, this.#entries, attempt);
+      try {
+        const resumed = await this.#reattach(url, generation);
+        if (generation !== this.#generation) return;
+        this.#setState('CONNECTED');
+        this.emit('reconnected', { resumed, outageMs: Date.now() - started, attempts: attempt + 1 });
+        return;
+      } catch (error) {
+        if (generation !== this.#generation) return;
+        this.#signal?.close();
+        this.#signal = null;
+        lastError = error instanceof PatchbayError ? error : PatchbayError.from(error);
+        if (FATAL_ON_RECONNECT.has(lastError.code)) break;
+      }
+    }
+    if (generation !== this.#generation) return;
+    const failure = FATAL_ON_RECONNECT.has(lastError.code)
+      ? lastError
+      : new PatchbayError(
+          ErrorCode.RECONNECT_FAILED,
+          `could not reconnect within ${this.#policy.giveUpAfterMs} ms: ${lastError.message}`,
+        );
+    this.#teardown('NETWORK_ERROR');
+    this.emit('reconnect-failed', failure);
+  }
+
+  /** One reconnection attempt: resume the session, or join again and restore the media. */
+  async #reattach(url: string, generation: number): Promise<boolean> {
+    const params = this.#joinParams;
+    if (!params) throw new PatchbayError(ErrorCode.OPERATION_ABORTED, 'left while reconnecting');
+    if (this.#sessionId) {
+      const signal = await this.#connect(url, generation);
+      this.#signal = signal;
+      try {
+        const result = await signal.request('resume', { sessionId: this.#sessionId });
+        this.#serverUrl = url;
+        this.#sessionId = result.sessionId ?? this.#sessionId;
+        // CONNECTED first: the app may subscribe from the events the reconciliation emits.
+        this.#setState('CONNECTED');
+        this.#users.reconcile(result.users);
+        this.#media.afterResume();
+        return true;
+      } catch (error) {
+        if (!(error instanceof PatchbayError) || error.code !== ErrorCode.SESSION_NOT_FOUND) throw error;
+        this.#signal = null;
+        signal.close();
+      }
+    }
+    const result = await this.#joinVia(url, params, this.#uid, generation);
+    this.#uid = result.uid;
+    this.#sessionId = result.sessionId;
+    // A new server-side session: the old media connections lead nowhere.
+    const track = this.#media.closeAll();
+    this.#setState('CONNECTED');
+    const resubscribe = this.#users.reconcile(result.users);
+    await this.#media.restore(track, resubscribe);
+    return false;
+  }
+
+  /**
+   * The published media path went down (reconnecting, or the publisher connection lost its
+   * network) or came back. The Node SDK queues pushed audio meanwhile. No-op here.
+   */
+  protected onMediaOutage(_down: boolean): void {}
 
   #requireConnected(what: string): SignalClient {
     if (this.#state !== 'CONNECTED' || !this.#signal) {
@@ -269,7 +394,6 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     }
     return this.#signal;
   }
-
   /**
    * Replaces the token without reconnecting (call it on `token-privilege-will-expire`). The new
    * token must be for the same app, channel and uid; its expiries replace the old ones.
@@ -294,7 +418,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       return;
     }
     const signal = this.#requireConnected('setClientRole()');
-    if (role === 'audience' && this.#publisher)
+    if (role === 'audience' && this.#media.publisher)
       throw PatchbayError.invalidOperation('unpublish() before becoming an audience');
     await this.#ops.run(async () => {
       await signal.request('setRole', { role });
@@ -303,7 +427,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   }
 
   /** Publishes one audio track (the SDKs mix several into one before calling this). */
-  publishTrack(track: MediaStreamTrackLike): Promise<void> {
+  async publishTrack(track: MediaStreamTrackLike): Promise<void> {
     const signal = this.#requireConnected('publish()');
     if (this.clientRole === 'audience') {
       return Promise.reject(
@@ -313,63 +437,23 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         ),
       );
     }
-    return this.#ops.run(async () => {
-      if (this.#publisher) {
-        await this.#publisher.getTransceivers()[0]?.sender.replaceTrack(track);
-        this.#publishedTrack = track;
-        return;
-      }
-      const pc = this.#platform.createPeerConnection();
-      this.#publisher = pc;
-      try {
-        pc.addTransceiver(track, { direction: 'sendonly' });
-        await pc.setLocalDescription(await pc.createOffer());
-        await waitForIceGathering(pc);
-        const { sdp } = await signal.request('publish', { sdp: pc.localDescription?.sdp ?? '' });
-        await pc.setRemoteDescription({ type: 'answer', sdp });
-        this.#publishedTrack = track;
-      } catch (error) {
-        pc.close();
-        if (this.#publisher === pc) this.#publisher = null;
-        throw error;
-      }
-    });
+    return this.#media.publish(signal, track);
   }
 
-  unpublishTrack(): Promise<void> {
-    const signal = this.#requireConnected('unpublish()');
-    return this.#ops.run(async () => {
-      const pc = this.#publisher;
-      if (!pc) return;
-      this.#publisher = null;
-      this.#publishedTrack = null;
-      // Tell the server first: closing the connection first would make it see a failed publisher.
-      try {
-        await signal.request('unpublish', {});
-      } finally {
-        pc.close();
-      }
-    });
-  }
-
-  /** The server stopped our publishing: drop the publisher connection. */
-  #stopPublishing(): void {
-    const pc = this.#publisher;
-    this.#publisher = null;
-    this.#publishedTrack = null;
-    pc?.close();
+  async unpublishTrack(): Promise<void> {
+    return this.#media.unpublish(this.#requireConnected('unpublish()'));
   }
 
   #resolveUser(userOrUid: RemoteUser<T> | Uid): RemoteUser<T> {
     const uid = typeof userOrUid === 'object' && userOrUid !== null ? userOrUid.uid : userOrUid;
-    const user = this.#users.get(userKey(uid as Uid));
+    const user = this.#users.get(uid as Uid);
     if (!user)
       throw new PatchbayError(ErrorCode.INVALID_REMOTE_USER, `user ${String(uid)} is not in the channel`);
     return user;
   }
 
   /** Subscribes to a user's audio and returns the SDK's wrapped remote track. */
-  subscribe(userOrUid: RemoteUser<T> | Uid): Promise<T> {
+  async subscribe(userOrUid: RemoteUser<T> | Uid): Promise<T> {
     const signal = this.#requireConnected('subscribe()');
     const user = this.#resolveUser(userOrUid);
     if (!user.hasAudio) {
@@ -380,46 +464,13 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         ),
       );
     }
-    return this.#ops.run(async () => {
-      if (user.audioTrack !== undefined) return user.audioTrack;
-      const result = await signal.request('subscribe', { uid: user.uid });
-      let pc = this.#subscriber;
-      if (result.offer) {
-        pc ??= this.#subscriber = this.#platform.createPeerConnection();
-        await pc.setRemoteDescription({ type: 'offer', sdp: result.offer });
-        const answer = await pc.createAnswer();
-        // The server must hold our DTLS fingerprint before our handshake can reach it, so the
-        // answer goes out before setLocalDescription starts ICE/DTLS. It needs no candidates:
-        // the server learns our address from our connectivity checks.
-        await signal.request('answer', { sdp: answer.sdp ?? '' });
-        await pc.setLocalDescription(answer);
-      }
-      const transceiver = pc?.getTransceivers().find((t) => t.mid === result.mid);
-      if (!transceiver)
-        throw new PatchbayError(ErrorCode.NEGOTIATION_FAILED, `no receiver for m-line ${result.mid}`);
-      this.#subscribedMid.set(userKey(user.uid), result.mid);
-      const track = this.#options.wrapRemoteTrack(user, transceiver.receiver.track, result.mid);
-      user.audioTrack = track;
-      return track;
-    });
+    return this.#media.subscribe(signal, user);
   }
 
-  unsubscribe(userOrUid: RemoteUser<T> | Uid): Promise<void> {
+  async unsubscribe(userOrUid: RemoteUser<T> | Uid): Promise<void> {
     const signal = this.#requireConnected('unsubscribe()');
     const user = this.#resolveUser(userOrUid);
-    return this.#ops.run(async () => {
-      if (user.audioTrack === undefined) return;
-      this.#releaseTrack(user);
-      await signal.request('unsubscribe', { uid: user.uid });
-    });
-  }
-
-  #releaseTrack(user: RemoteUser<T>): void {
-    this.#subscribedMid.delete(userKey(user.uid));
-    const track = user.audioTrack;
-    if (track === undefined) return;
-    user.audioTrack = undefined;
-    this.#options.releaseRemoteTrack(track);
+    return this.#media.unsubscribe(signal, user);
   }
 
   /**
@@ -431,49 +482,13 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     await this.#signal.request('mute', { muted });
   }
 
-  #addUser(uid: Uid, hasAudio: boolean): RemoteUser<T> {
-    const user: RemoteUser<T> = { uid, hasAudio, hasVideo: false };
-    this.#users.set(userKey(uid), user);
-    return user;
-  }
-
   #onNotification(message: ServerNotification): void {
+    if (this.#users.apply(message)) return;
     switch (message.type) {
-      case 'user-joined': {
-        if (this.#users.has(userKey(message.user.uid))) return;
-        const user = this.#addUser(message.user.uid, message.user.hasAudio);
-        this.emit('user-joined', user);
-        if (user.hasAudio) this.emit('user-published', user, 'audio');
-        return;
-      }
-      case 'user-left': {
-        const user = this.#users.get(userKey(message.uid));
-        if (!user) return;
-        this.#users.delete(userKey(message.uid));
-        this.#releaseTrack(user);
-        this.emit('user-left', user, message.reason);
-        return;
-      }
-      case 'user-published': {
-        const user = this.#users.get(userKey(message.uid));
-        if (!user || user.hasAudio) return;
-        user.hasAudio = true;
-        this.emit('user-published', user, 'audio');
-        return;
-      }
-      case 'user-unpublished': {
-        const user = this.#users.get(userKey(message.uid));
-        if (!user || !user.hasAudio) return;
-        user.hasAudio = false;
-        this.#releaseTrack(user);
-        this.emit('user-unpublished', user, 'audio');
-        return;
-      }
-      case 'user-info-updated':
-        if (this.#users.has(userKey(message.uid))) this.emit('user-info-updated', message.uid, message.msg);
-        return;
       case 'bye':
-        this.#teardown('SERVER_ERROR');
+        // A server that shuts down (restart, drain) is worth reconnecting to; other byes end it.
+        if (message.reason === 'ServerShutdown' && this.#state === 'CONNECTED') this.#onConnectionLost();
+        else this.#teardown('SERVER_ERROR');
         return;
       case 'token-privilege-will-expire':
         this.emit('token-privilege-will-expire', message.privilege, message.expiresAt);
@@ -482,8 +497,10 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         this.emit('active-speaker', message.uid);
         return;
       case 'token-privilege-did-expire':
-        if (message.privilege === 'publishAudio') this.#stopPublishing();
+        if (message.privilege === 'publishAudio') this.#media.stopPublishing();
         this.emit('token-privilege-did-expire', message.privilege);
+        return;
+      default:
         return;
     }
   }

@@ -19,6 +19,7 @@ import { Metrics } from './metrics/Metrics.js';
 import { DatachannelEngine } from './media/DatachannelEngine.js';
 import type { MediaEngine } from './media/MediaEngine.js';
 import { ChannelRegistry } from './room/ChannelRegistry.js';
+import { MembershipDirectory } from './signaling/Membership.js';
 import { type SessionContext, SignalSession } from './signaling/SignalSession.js';
 import { serveStatic } from './staticFiles.js';
 import { statusPage } from './statusPage.js';
@@ -53,6 +54,7 @@ export class PatchbayServer {
   readonly #engine: MediaEngine;
   readonly #registry = new ChannelRegistry();
   readonly #sessions = new Set<SignalSession>();
+  readonly #directory = new MembershipDirectory();
   readonly #reportTimer: NodeJS.Timeout;
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #levelTimer: NodeJS.Timeout;
@@ -86,6 +88,8 @@ export class PatchbayServer {
       joinLimiter,
       counters: this.#counters,
       log: log.child({ name: 'signaling' }),
+      directory: this.#directory,
+      resumeGraceMs: options.resumeGraceMs,
     };
     this.#metrics = new Metrics({
       registry: this.#registry,
@@ -231,6 +235,8 @@ export class PatchbayServer {
       this.#metrics.close();
       for (const session of this.#sessions) session.close('ServerShutdown', 'the server is shutting down');
       this.#sessions.clear();
+      // Members whose socket dropped and who wait for a resume leave too.
+      for (const membership of this.#directory.all()) membership.leave('ServerShutdown');
       await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
       this.#http.closeAllConnections();
       await new Promise<void>((resolve) => this.#http.close(() => resolve()));
@@ -296,6 +302,7 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
       announcedIp: final.announcedIp,
       announcedPort,
       red: final.red,
+      opusPtimeMs: final.opusPtimeMs,
       logger: log.child({ name: 'media' }),
     });
   } catch (error) {

@@ -65,6 +65,18 @@ export interface ServerOptions {
   maxTracksPerParticipant: number;
   /** A connection that has not joined a channel this long after connecting (or leaving) is closed; it also bounds how long HTTP request headers may take. Default 10000 ms. */
   joinTimeoutMs: number;
+  /**
+   * When a client's WebSocket drops without `leave`, its participant and media stay this long
+   * for the client to `resume` on a new socket (no republish, no resubscribe); then it leaves
+   * with reason ServerTimeOut. 0: leave at once. Default 10000 ms (env PATCHBAY_RESUME_GRACE_MS).
+   */
+  resumeGraceMs: number;
+  /**
+   * Opus frame length asked of publishers, ms: 10, 20, 40 or 60. 10 cuts about 10 ms of
+   * packetization delay at twice the packets per second (SFU load and header overhead).
+   * Default 20 (env PATCHBAY_OPUS_PTIME_MS).
+   */
+  opusPtimeMs: number;
   /** PEM certificate file: serve https/wss instead of http/ws. Needs `tlsKey`. Default none (env PATCHBAY_TLS_CERT). */
   tlsCert: string | null;
   /** PEM private key file of `tlsCert`. Default none (env PATCHBAY_TLS_KEY). */
@@ -102,6 +114,8 @@ const DEFAULTS: ServerOptions = {
   maxParticipantsPerChannel: 200,
   maxTracksPerParticipant: 64,
   joinTimeoutMs: 10000,
+  resumeGraceMs: 10000,
+  opusPtimeMs: 20,
   tlsCert: null,
   tlsKey: null,
 };
@@ -178,6 +192,10 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     appsFile: process.env.PATCHBAY_APPS_FILE || undefined,
     tlsCert: process.env.PATCHBAY_TLS_CERT || undefined,
     tlsKey: process.env.PATCHBAY_TLS_KEY || undefined,
+    opusPtimeMs: process.env.PATCHBAY_OPUS_PTIME_MS ? Number(process.env.PATCHBAY_OPUS_PTIME_MS) : undefined,
+    resumeGraceMs: process.env.PATCHBAY_RESUME_GRACE_MS
+      ? Number(process.env.PATCHBAY_RESUME_GRACE_MS)
+      : undefined,
   });
   const o: ServerOptions = { ...DEFAULTS, ...env, ...clean(options) };
   for (const key of POSITIVE_NUMBERS) {
@@ -185,6 +203,12 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
       throw new TypeError(`${key} must be a positive number, got ${String(v)}`);
     }
+  }
+  if (![10, 20, 40, 60].includes(o.opusPtimeMs)) {
+    throw new TypeError(`opusPtimeMs must be 10, 20, 40 or 60, got ${String(o.opusPtimeMs)}`);
+  }
+  if (!Number.isFinite(o.resumeGraceMs) || o.resumeGraceMs < 0) {
+    throw new TypeError(`resumeGraceMs must be a number >= 0, got ${String(o.resumeGraceMs)}`);
   }
   if ((o.tlsCert === null) !== (o.tlsKey === null)) {
     throw new TypeError('TLS needs both a certificate (tlsCert) and its key (tlsKey)');

@@ -15,6 +15,7 @@ import {
   SdpError,
   stripCandidates,
   stripSsrcLines,
+  withPtime,
 } from './sdp.js';
 
 export interface DatachannelEngineOptions {
@@ -28,6 +29,8 @@ export interface DatachannelEngineOptions {
   announcedPort: number;
   /** Negotiate RED (RFC 2198) for Opus with endpoints that offer or accept it. */
   red: boolean;
+  /** Opus frame length asked of publishers, ms (see ServerOptions.opusPtimeMs). Default 20. */
+  opusPtimeMs?: number;
   logger: Logger;
 }
 
@@ -128,7 +131,7 @@ export class DatachannelEngine implements MediaEngine {
       // The endpoint holds the JS track: if it were garbage-collected, node-datachannel would
       // close the native track and silently drop the publisher's packets.
       return {
-        answer: this.#announce(stripSsrcLines(local.sdp)),
+        answer: withPtime(this.#announce(stripSsrcLines(local.sdp)), this.#options.opusPtimeMs ?? 20),
         redPayloadType,
         track,
         sendRtcp: (buf: Buffer) => {
