@@ -18,7 +18,7 @@ export interface LossCase {
   impairment: Partial<Impairment>;
   /** Start the SFU with PATCHBAY_REPORT_SUBSCRIBER_LOSS=0 (publishers hear uplink loss only). */
   uplinkReportsOnly?: boolean;
-  /** Start the SFU with PATCHBAY_RED=0 (plain Opus: in-band FEC only). */
+  /** Start the SFU with PATCHBAY_RED=0 (plain Opus: in-band FEC only); the other cases with PATCHBAY_RED=1. */
   noRed?: boolean;
 }
 
@@ -82,7 +82,7 @@ export async function runLoss(
         args: ['--announced-ip', proxy.host, '--announced-port', String(proxy.port)],
         env: {
           ...(c.uplinkReportsOnly ? { PATCHBAY_REPORT_SUBSCRIBER_LOSS: '0' } : {}),
-          ...(c.noRed ? { PATCHBAY_RED: '0' } : {}),
+          PATCHBAY_RED: c.noRed ? '0' : '1',
         },
       });
       proxy.setTarget(process.env.PATCHBAY_TEST_IP || '127.0.0.1', sfu.rtcPort);
@@ -163,7 +163,7 @@ export function lossTable(rows: LossRow[]): Table {
     }),
     notes: [
       'each case ran twice (fresh SFU and proxy); the row shows the run with the smaller listener jitter buffer (the one the shared machine disturbed less), the other run’s concealment beside it',
-      'RED (RFC 2198) is on by default: the publisher (libwebrtc) sends each packet with the previous one as redundancy (sent B/pkt about doubles) and the SFU forwards it; “no RED” rows run the SFU with PATCHBAY_RED=0, leaving Opus in-band FEC alone',
+      'rows without “no RED” run the SFU with PATCHBAY_RED=1 (RED is off by default): the publisher (libwebrtc) sends each packet with the previous one as redundancy (RFC 2198; sent B/pkt about doubles) and the SFU forwards it; “no RED” rows (PATCHBAY_RED=0) leave Opus in-band FEC alone',
       'lost: packets the listener never received (its inbound-rtp packetsLost) over the measured signal; the proxy draws loss per packet from a seeded PRNG',
       'FEC rebuilt: fecPacketsReceived − fecPacketsDiscarded (NetEq decoded the Opus in-band FEC copy of a lost packet; packets rebuilt from RED are not counted there); concealed: concealedSamples ÷ totalSamplesReceived; audible: without silentConcealedSamples',
       'segSNR: 20 ms frames with signal, 10·log10(Σref²/Σ(ref − g·rec)²) clamped to [−10, 35] dB, after per-block cross-correlation alignment (follows the jitter buffer’s time stretching); aligned: the share of 100 ms blocks that found a lag with correlation ≥ 0.5. With a large jitter buffer (≥ ~250 ms, after machine stalls) NetEq time-compresses the audio heavily and the alignment fails (aligned < 60 %): segSNR is then meaningless. Opus is not waveform-exact: about 20-28 dB is the clean reference here',

@@ -3,7 +3,8 @@
  * server's only announced candidate) and the SFU to a Node SDK listener, over real WebRTC.
  * Figures per case go to the log; BENCHMARKS.md has them from `npm run bench -- --only loss`.
  *
- * With RED (the default) each packet also carries the previous one, so a single loss costs
+ * With RED (server option `red`, off by default; on for this suite's main server) each packet
+ * also carries the previous one, so a single loss costs
  * nothing; without RED, Opus in-band FEC does the same job less completely, and only once the
  * publisher is told the loss (the SFU's receiver reports, which include its subscribers' loss).
  * The concealed-sample ratio also counts underruns when the shared machine stalls the processes.
@@ -66,14 +67,14 @@ describe('audio under loss (impairment proxy in front of the SFU)', { timeout: 4
   let server: PatchbayServer;
   let proxy: ImpairmentProxy;
   before(async () => {
-    ({ server, proxy } = await startImpairedServer(8));
+    ({ server, proxy } = await startImpairedServer(8, { red: true }));
   });
   after(async () => {
     await server.close();
     await proxy.close();
   });
 
-  it('10% random loss on the publisher’s uplink: at most 2% concealed, the call stays connected', async () => {
+  it('10% random loss on the publisher’s uplink, RED: at most 2% concealed, the call stays connected', async () => {
     const r = await call(server, proxy, 'uplink-10', 'up', { kind: 'bernoulli', rate: 0.1 });
     console.log(describeCall('uplink bernoulli 10%', r, proxy));
     assert.ok(r.stayedConnected, `states ${r.states.join(',')}`);
