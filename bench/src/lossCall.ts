@@ -49,7 +49,7 @@ export interface LossCallResult {
   publisherReportedLoss: number | null;
   /** Mean RTP payload + header bytes per packet the publisher sent over the measured signal. */
   publisherBytesPerPacket: number;
-  /** What the publisher sent: audio/red (RFC 2198 redundancy) or audio/opus. */
+  /** The publisher's outbound codec as its stats name it (audio/opus also while it sends RED). */
   publisherCodec: string;
 }
 

@@ -37,6 +37,6 @@ export function describeCall(what: string, r: LossCallResult, proxy: ImpairmentP
     `${what}: proxy up ${JSON.stringify(proxy.counters.up)} down ${JSON.stringify(proxy.counters.down)}; ` +
     `listener lost ${r.packetsLost}/${expected}, FEC rebuilt ${r.fecRecovered}, concealed ${pct(r.concealedRatio)} ` +
     `(audible ${pct(r.audibleConcealedRatio)}), segSNR ${r.segSnrDb.toFixed(1)} dB (aligned ${pct(r.alignedShare)}), ` +
-    `jitter buffer ${r.jitterBufferMs.toFixed(0)} ms, publisher sent ${r.publisherCodec} ${r.publisherBytesPerPacket.toFixed(0)} B/packet, told loss ${r.publisherReportedLoss}, states ${r.states.join(',')}`
+    `jitter buffer ${r.jitterBufferMs.toFixed(0)} ms, publisher sent ${r.publisherBytesPerPacket.toFixed(0)} B/packet, told loss ${r.publisherReportedLoss}, states ${r.states.join(',')}`
   );
 }
