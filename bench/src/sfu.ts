@@ -19,7 +19,10 @@ export interface SfuProcess {
  * Starts `patchbay serve` as a child process on free ports, media bound to the namespace's veth
  * address, and reads its URL from stdout. BENCH_SFU_NODE_ARGS adds node flags (e.g. --cpu-prof).
  */
-export async function spawnSfu(root: string, env: Record<string, string> = {}): Promise<SfuProcess> {
+export async function spawnSfu(
+  root: string,
+  extra: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<SfuProcess> {
   const rtcBind = process.env.PATCHBAY_TEST_IP || '127.0.0.1';
   const nodeArgs = (process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(
@@ -38,8 +41,9 @@ export async function spawnSfu(root: string, env: Record<string, string> = {}): 
       rtcBind,
       '--log-level',
       'warn',
+      ...(extra.args ?? []),
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extra.env } },
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

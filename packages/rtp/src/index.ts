@@ -8,6 +8,8 @@ export {
   senderReportLength,
   writeSenderReport,
 } from './rtcp.js';
+export { redPrimaryOffset, stripRed } from './red.js';
+export { RECEIVER_REPORT_LENGTH, ReceptionStats } from './ReceptionStats.js';
 export { RtpRewriter } from './RtpRewriter.js';
 export {
   isRtcp,

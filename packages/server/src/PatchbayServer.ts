@@ -187,7 +187,10 @@ export class PatchbayServer {
     const now = performance.now();
     const unix = Date.now();
     for (const channel of this.#registry.channels()) {
-      for (const p of channel.participants()) p.subscriber?.sendReports(now, unix);
+      for (const p of channel.participants()) {
+        p.subscriber?.sendReports(now, unix);
+        p.sendReceiverReport(now, this.options.reportSubscriberLoss);
+      }
     }
   }
 
@@ -309,11 +312,15 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
   let engine: DatachannelEngine;
   try {
     const rtcPort = resolved.rtcPort === 0 ? await freeUdpPort(resolved.rtcBind) : resolved.rtcPort;
-    final = { ...resolved, rtcPort };
+    // An unset announced port follows the media port, including one picked here.
+    const announcedPort = resolved.announcedPort === 0 ? rtcPort : resolved.announcedPort;
+    final = { ...resolved, rtcPort, announcedPort };
     engine = new DatachannelEngine({
       bind: final.rtcBind,
       port: rtcPort,
       announcedIp: final.announcedIp,
+      announcedPort,
+      red: final.red,
       opusPtimeMs: final.opusPtimeMs,
       logger: log.child({ name: 'media' }),
     });
@@ -325,7 +332,15 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
     );
   }
   const server = new PatchbayServer(final, http, engine, log);
-  log.info({ url: server.url, rtcPort: final.rtcPort, announcedIp: final.announcedIp }, 'listening');
+  log.info(
+    {
+      url: server.url,
+      rtcPort: final.rtcPort,
+      announcedIp: final.announcedIp,
+      announcedPort: final.announcedPort,
+    },
+    'listening',
+  );
   if (server.testingMode) {
     log.warn(
       'testing mode: no app certificate is configured, so any app id joins and tokens are not checked; ' +

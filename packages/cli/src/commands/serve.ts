@@ -23,7 +23,16 @@ function demoRoutes(): Record<string, string> {
 export type ServeOptions = Partial<
   Pick<
     ServerOptions,
-    'host' | 'port' | 'rtcPort' | 'rtcBind' | 'announcedIp' | 'logLevel' | 'tlsCert' | 'tlsKey' | 'appsFile'
+    | 'host'
+    | 'port'
+    | 'rtcPort'
+    | 'rtcBind'
+    | 'announcedIp'
+    | 'announcedPort'
+    | 'logLevel'
+    | 'tlsCert'
+    | 'tlsKey'
+    | 'appsFile'
   >
 >;
 
@@ -31,11 +40,11 @@ export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 
 
 /** The two lines `patchbay serve` prints once listening (the first is parsed by scripts and tests). */
 export function describeServer(server: PatchbayServer): string {
-  const { rtcBind, announcedIp } = server.options;
+  const { rtcBind, announcedIp, announcedPort } = server.options;
   const apps = Object.keys(server.options.apps).length;
   return (
     `Patchbay listening on ${server.httpUrl} (signaling ${server.url}, ` +
-    `media udp ${rtcBind}:${server.rtcPort} announced as ${announcedIp})\n` +
+    `media udp ${rtcBind}:${server.rtcPort} announced as ${announcedIp}:${announcedPort})\n` +
     (server.testingMode
       ? 'Testing mode: any app id is accepted and tokens are not checked (pass null); ' +
         'for development only, do not expose this server to untrusted networks.\n'

@@ -10,6 +10,7 @@ import type { EgressSlot } from '../media/MediaEngine.js';
 import type { Producer } from './Producer.js';
 
 const OPUS_PT = 111;
+const RED_PT = 63;
 const CLOCK_RATE = 48000;
 const CNAME = encodeCname('patchbay');
 
@@ -24,6 +25,8 @@ export class Consumer {
   #producer: Producer | null = null;
   /** The last receiver report the subscriber sent for this stream (one object, updated in place). */
   lastReport: ReportBlock | null = null;
+  /** When it arrived (performance clock, ms). */
+  lastReportAtMs = 0;
   readonly #report: ReportBlock = {
     ssrc: 0,
     fractionLost: 0,
@@ -46,7 +49,10 @@ export class Consumer {
     // A subscriber's compound RR names every stream of its connection, and libdatachannel hands it
     // to each of them: find our block in place instead of parsing all of them into new objects.
     slot.onRtcp = (buf) => {
-      if (findReportBlock(buf, slot.ssrc, this.#report)) this.lastReport = this.#report;
+      if (findReportBlock(buf, slot.ssrc, this.#report)) {
+        this.lastReport = this.#report;
+        this.lastReportAtMs = performance.now();
+      }
     };
   }
 
@@ -68,9 +74,18 @@ export class Consumer {
     producer?.removeConsumer(this);
   }
 
-  /** Hot path: rewrite `buf` in place for this subscriber and send it. */
-  forward(buf: Buffer, ssrc: number, seq: number, ts: number, payloadBytes: number, nowMs: number): boolean {
+  /** Hot path: rewrite `buf` in place for this subscriber and send it. `red`: it is a RED packet. */
+  forward(
+    buf: Buffer,
+    ssrc: number,
+    seq: number,
+    ts: number,
+    payloadBytes: number,
+    nowMs: number,
+    red = false,
+  ): boolean {
     this.#rewriter.rewrite(buf, ssrc, seq, ts, payloadBytes, nowMs);
+    if (red) buf[1] = (buf[1] & 0x80) | RED_PT;
     if (this.slot.send(buf)) {
       this.packetsSent++;
       return true;

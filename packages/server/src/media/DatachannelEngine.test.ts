@@ -41,6 +41,8 @@ describe('DatachannelEngine release', () => {
     bind: '127.0.0.1',
     port: 0,
     announcedIp: '127.0.0.1',
+    announcedPort: 0,
+    red: false,
     logger: pino({ level: 'silent' }),
   });
   after(() => engine.close());
