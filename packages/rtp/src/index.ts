@@ -3,10 +3,15 @@ export {
   encodeCname,
   findReportBlock,
   parseReportBlocks,
+  RECEIVER_REPORT_LENGTH,
+  readSenderInfo,
   type ReportBlock,
+  type SenderInfo,
   type SenderReportInit,
   senderReportLength,
+  writeReceiverReport,
   writeSenderReport,
+  writeSenderReportNtp,
 } from './rtcp.js';
 export { RtpRewriter } from './RtpRewriter.js';
 export {

@@ -55,7 +55,6 @@ export class PatchbayServer {
   readonly #registry = new ChannelRegistry();
   readonly #sessions = new Set<SignalSession>();
   readonly #directory = new MembershipDirectory();
-  readonly #reportTimer: NodeJS.Timeout;
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #levelTimer: NodeJS.Timeout;
   readonly #counters = new Counters();
@@ -105,8 +104,6 @@ export class PatchbayServer {
       ws.on('close', () => this.#sessions.delete(session));
     });
     http.on('request', (req, res) => this.#onHttp(req, res));
-    this.#reportTimer = setInterval(() => this.#sendReports(), options.senderReportIntervalMs);
-    this.#reportTimer.unref();
     this.#levelTimer = setInterval(() => {
       for (const channel of this.#registry.channels()) channel.updateActiveSpeaker();
     }, ACTIVE_SPEAKER_INTERVAL_MS);
@@ -164,14 +161,6 @@ export class PatchbayServer {
     return channel ? channelView(channel) : null;
   }
 
-  #sendReports(): void {
-    const now = performance.now();
-    const unix = Date.now();
-    for (const channel of this.#registry.channels()) {
-      for (const p of channel.participants()) p.subscriber?.sendReports(now, unix);
-    }
-  }
-
   #onHttp(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -226,7 +215,6 @@ export class PatchbayServer {
   /** Tells every participant, closes every socket and connection. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      clearInterval(this.#reportTimer);
       clearInterval(this.#sweepTimer);
       clearInterval(this.#levelTimer);
       this.#metrics.close();

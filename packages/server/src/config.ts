@@ -19,8 +19,6 @@ export interface ServerOptions {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Extra static files: URL prefix (e.g. "/sdk/") -> directory. The CLI serves the browser SDK and demo this way. Default none. */
   staticRoutes: Record<string, string>;
-  /** Interval of RTCP sender reports on each forwarded stream, ms. Default 1000. */
-  senderReportIntervalMs: number;
   /**
    * Apps this server accepts: app id -> app certificate (the HS256 secret of its tokens, at least
    * 16 characters). When there are none the server runs in **testing mode**: any app id, no token
@@ -74,7 +72,6 @@ const DEFAULTS: ServerOptions = {
   announcedIp: null,
   maxMessageBytes: MAX_MESSAGE_BYTES,
   logLevel: 'info',
-  senderReportIntervalMs: 1000,
   staticRoutes: {},
   apps: {},
   appsFile: null,

@@ -1,4 +1,12 @@
-import { isRtcp, readSequence, readSsrc, readTimestamp, rtpPayloadOffset } from '@patchbay/rtp';
+import {
+  isRtcp,
+  readSenderInfo,
+  readSequence,
+  readSsrc,
+  readTimestamp,
+  rtpPayloadOffset,
+  type SenderInfo,
+} from '@patchbay/rtp';
 import { readAudioLevelByte, volumeFromDbov } from '../levels/audioLevel.js';
 import { ForwardingTotals } from '../metrics/ForwardingTotals.js';
 import type { Consumer } from './Consumer.js';
@@ -8,6 +16,8 @@ export interface ProducerStats {
   packetsIn: number;
   bytesIn: number;
   rtcpIn: number;
+  /** Sender reports from the publisher, each relayed to every consumer. */
+  senderReportsIn: number;
   malformedIn: number;
   packetsForwarded: number;
 }
@@ -23,6 +33,7 @@ export class Producer {
     packetsIn: 0,
     bytesIn: 0,
     rtcpIn: 0,
+    senderReportsIn: 0,
     malformedIn: 0,
     packetsForwarded: 0,
   };
@@ -36,6 +47,8 @@ export class Producer {
   #voiceActivity = false;
 
   readonly #totals: ForwardingTotals;
+  /** The publisher's last sender report (one object, updated in place). */
+  readonly #senderInfo: SenderInfo = { ssrc: 0, ntpSeconds: 0, ntpFraction: 0, rtpTimestamp: 0 };
 
   constructor(audioLevelExtId: number | null = null, totals: ForwardingTotals = new ForwardingTotals()) {
     this.#levelExtId = audioLevelExtId ?? 0;
@@ -69,8 +82,15 @@ export class Producer {
     const length = buf.length;
     const totals = this.#totals;
     if (isRtcp(buf, length)) {
-      // Sender reports from the publisher; receiver reports back to it come from the engine.
+      // Receiver reports back to the publisher come from the engine. Its sender reports map its
+      // RTP timestamps to its own wall clock: relay them, translated into each subscriber's
+      // SSRC and timestamp space, so subscribers see the publisher's clock (end-to-end delay).
       this.stats.rtcpIn++;
+      if (!this.#closed && readSenderInfo(buf, this.#senderInfo, length)) {
+        this.stats.senderReportsIn++;
+        const consumers = this.#consumers;
+        for (let i = 0; i < consumers.length; i++) consumers[i].relaySenderReport(this.#senderInfo);
+      }
       return;
     }
     const offset = rtpPayloadOffset(buf, length);

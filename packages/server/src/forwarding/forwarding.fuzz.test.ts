@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { IngressReceiverReports } from '../media/IngressReceiverReports.js';
 import type { EgressSlot } from '../media/MediaEngine.js';
 import { Consumer } from './Consumer.js';
 import { Producer } from './Producer.js';
@@ -19,7 +20,7 @@ function prng(seed: number): () => number {
  * RTP/RTCP readers, rewriter and SR/RR parsing must take any bytes without throwing.
  */
 describe('forwarding fuzz', () => {
-  it('200,000 malformed RTP/RTCP buffers through Producer -> Consumer and the RTCP reader: no throw', () => {
+  it('200,000 malformed RTP/RTCP buffers through the ingress RR, Producer -> Consumer (SR relay) and the RTCP reader: no throw', () => {
     const r = prng(7);
     const sent: Buffer[] = [];
     const slot: EgressSlot = {
@@ -28,6 +29,8 @@ describe('forwarding fuzz', () => {
       onRtcp: null,
       send: (b) => (sent.push(b), sent.length < 4),
     };
+    let reports = 0;
+    const ingress = new IngressReceiverReports(0x80808080, 7, () => reports++);
     const producer = new Producer();
     const consumer = new Consumer(slot);
     consumer.attach(producer);
@@ -36,11 +39,11 @@ describe('forwarding fuzz', () => {
       for (let j = 0; j < buf.length; j++) buf[j] = Math.floor(r() * 256);
       if (buf.length > 1 && r() < 0.6) buf[0] = 0x80 | (buf[0] & 0x3f);
       if (buf.length > 1 && r() < 0.3) buf[1] = r() < 0.5 ? 111 : 200 + Math.floor(r() * 8);
+      ingress.observe(buf);
       producer.onPacket(buf);
       slot.onRtcp?.(buf);
       if (sent.length > 1000) sent.length = 0;
     }
-    consumer.sendReport(performance.now(), Date.now());
     const s = producer.stats;
     assert.equal(s.packetsIn + s.rtcpIn + s.malformedIn, 200_000);
     assert.ok(s.packetsIn > 10_000 && s.malformedIn > 10_000 && s.rtcpIn > 1000, JSON.stringify(s));

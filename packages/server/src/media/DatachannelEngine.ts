@@ -1,10 +1,4 @@
-import nodeDataChannel, {
-  Audio,
-  IceUdpMuxListener,
-  type PeerConnection,
-  RtcpReceivingSession,
-  type Track,
-} from 'node-datachannel';
+import nodeDataChannel, { Audio, IceUdpMuxListener, type PeerConnection, type Track } from 'node-datachannel';
 import type { Logger } from '../logger.js';
 import type {
   EgressEndpoint,
@@ -14,6 +8,7 @@ import type {
   IngressHandlers,
   MediaEngine,
 } from './MediaEngine.js';
+import { IngressReceiverReports } from './IngressReceiverReports.js';
 import { announceCandidate, parseAudioOffer, SdpError, stripSsrcLines, withPtime } from './sdp.js';
 
 export interface DatachannelEngineOptions {
@@ -103,9 +98,21 @@ export class DatachannelEngine implements MediaEngine {
         );
       }
       const track = pc.addTrack(description);
-      // Sends receiver reports (and REMB) back to the publisher.
-      track.setMediaHandler(new RtcpReceivingSession());
-      track.onMessage(handlers.onPacket);
+      // Receiver reports back to the publisher come from us, not from libdatachannel's
+      // RtcpReceivingSession: it would swallow the publisher's sender reports, which the
+      // Producer relays to subscribers (the publisher's wall clock, for end-to-end delay).
+      const reports = new IngressReceiverReports(audio.ssrc, randomSsrc(), (buf) => {
+        try {
+          track.sendMessageBinary(buf);
+        } catch {
+          // not open yet or closing: the next SR gets its report
+        }
+      });
+      const onPacket = handlers.onPacket;
+      track.onMessage((buf) => {
+        reports.observe(buf);
+        onPacket(buf);
+      });
       watchState(pc, handlers.onClosed);
       pc.setRemoteDescription(offer, 'offer');
       pc.setLocalDescription('answer');
