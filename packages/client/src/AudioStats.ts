@@ -1,4 +1,5 @@
 import type { Uid } from '@patchbay/protocol';
+import { type End2EndDelaySource, end2EndDelay, senderReportTransit } from './end2EndDelay.js';
 import type { PeerConnectionLike } from './platform.js';
 
 /** The Web SDK NG's LocalAudioTrackStats, from the publisher connection's WebRTC statistics. */
@@ -24,11 +25,16 @@ export interface RemoteAudioTrackStats {
   /** ms, one way from the server to this client: half the ICE round-trip time. */
   transportDelay: number;
   /**
-   * ms, ESTIMATED sender-to-playout delay: 2 × transportDelay (uplink assumed as long as the
-   * downlink) + receiveDelay + 20 ms of packetization. The libwebrtc here (M106) does not expose
-   * abs-capture-time based estimates, so this is not a measurement. See docs/observability.md.
+   * ms, capture (audio entering the publisher's WebRTC stack) to playout (decoded audio handed to
+   * this client's audio device or sink). With `end2EndDelaySource` 'sender-report': the one-way
+   * transit measured from the publisher's own clock (its RTCP sender reports, relayed by the SFU)
+   * + the jitter-buffer delay of the last second + 20 ms of framing. With 'estimate' (no sender
+   * report yet, or clocks out of sync): 2 × transportDelay + receiveDelay + 20 ms.
+   * See docs/observability.md.
    */
   end2EndDelay: number;
+  /** Patchbay extension: how end2EndDelay was obtained ('sender-report': measured transit; 'estimate'). */
+  end2EndDelaySource: End2EndDelaySource;
   /** bps over the last second. */
   receiveBitrate: number;
   /** Level of what is received, 0..32767. */
@@ -109,6 +115,9 @@ interface InboundMemo {
   packets: number;
   lost: number;
   firstAt: number;
+  /** Cumulative jitterBufferDelay (s) and jitterBufferEmittedCount. */
+  jbDelay: number;
+  jbEmitted: number;
 }
 
 /**
@@ -228,14 +237,21 @@ export class AudioStatsPoller {
         const current = dPackets + dLost > 0 ? (100 * Math.max(0, dLost)) / (dPackets + dLost) : 0;
         worstLoss = Math.max(worstLoss, current);
         const emitted = num(e.jitterBufferEmittedCount);
-        const receiveDelay = emitted > 0 ? (num(e.jitterBufferDelay) / emitted) * 1000 : 0;
+        const jbDelay = num(e.jitterBufferDelay);
+        const receiveDelay = emitted > 0 ? (jbDelay / emitted) * 1000 : 0;
+        // The jitter-buffer delay of what was played out since the last poll (else the mean so far).
+        const dEmitted = memo ? emitted - memo.jbEmitted : 0;
+        const recentDelay = dEmitted > 0 ? ((jbDelay - memo!.jbDelay) / dEmitted) * 1000 : receiveDelay;
         const totalDuration = num(e.totalSamplesDuration);
         const freeze = Math.max(0, num(e.concealedSamples) - num(e.silentConcealedSamples)) / 48000;
         const transportDelay = rttMs / 2;
+        const transit = senderReportTransit(sub.get(String(e.remoteId)));
+        const e2e = end2EndDelay(transit, transportDelay, recentDelay);
         remote[String(uid)] = {
           codecType: 'opus',
           transportDelay: Math.round(transportDelay),
-          end2EndDelay: Math.round(2 * transportDelay + receiveDelay + 20),
+          end2EndDelay: e2e.delay,
+          end2EndDelaySource: e2e.source,
           receiveBitrate:
             memo && seconds > 0 ? Math.max(0, Math.round(((bytes - memo.bytes) * 8) / seconds)) : 0,
           receiveLevel: Math.round(num(e.audioLevel) * 32767),
@@ -251,7 +267,15 @@ export class AudioStatsPoller {
           freezeRate: totalDuration > 0 ? Math.round((1000 * freeze) / totalDuration) / 10 : 0,
           publishDuration: memo ? Math.round((now - memo.firstAt) / 1000) : 0,
         };
-        this.#inbound.set(key, { at: now, bytes, packets, lost, firstAt: memo?.firstAt ?? now });
+        this.#inbound.set(key, {
+          at: now,
+          bytes,
+          packets,
+          lost,
+          firstAt: memo?.firstAt ?? now,
+          jbDelay,
+          jbEmitted: emitted,
+        });
       }
       for (const key of this.#inbound.keys()) if (!seen.has(key)) this.#inbound.delete(key);
       if (seen.size > 0) downlink = qualityFrom(worstLoss, rttMs);

@@ -1,0 +1,58 @@
+/**
+ * end2EndDelay of getRemoteAudioStats(): from the publisher's own clock when the subscriber has it.
+ *
+ * The SFU relays each publisher's RTCP sender reports (its NTP wall clock) to the subscribers,
+ * unchanged but for SSRC and RTP timestamp (server `Producer` / `Consumer`). libwebrtc reports the
+ * last one on `remote-outbound-rtp`: `remoteTimestamp` is the publisher's clock when it sent the
+ * report, `timestamp` this client's clock when it arrived. Their difference is the measured
+ * one-way transit publisher -> SFU -> subscriber (the same path and forwarding as the RTP), given
+ * clocks in sync (NTP), as any capture-time scheme needs. Then
+ *
+ *     end2EndDelay = transit + jitter-buffer delay (last interval, measured by NetEq) + FRAMING_MS
+ *
+ * FRAMING_MS is a fixed allowance, not a measurement: a 20 ms Opus packet leaves the sender once
+ * its second 10 ms frame is in, and the receiver decodes it whole and plays it out 10 ms at a time.
+ * It is a measure of capture (audio entering the sender's WebRTC stack) to playout (decoded audio
+ * handed to the receiver's audio device or sink), not an estimate from round-trip times.
+ */
+
+export type End2EndDelaySource = 'sender-report' | 'estimate';
+
+export const FRAMING_MS = 20;
+/** Transit below this (ms) means the two clocks disagree by more than a few ms: not usable. */
+const MIN_TRANSIT_MS = -10;
+/** Transit above this (ms) is clock disagreement, not a network. */
+const MAX_TRANSIT_MS = 5000;
+
+type Entry = Record<string, unknown>;
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * ms from the publisher's last sender report to its arrival here (remote-outbound-rtp), or null
+ * when there is none yet or the clocks are visibly out of sync (then end2EndDelay is estimated).
+ */
+export function senderReportTransit(remoteOutbound: Entry | undefined): number | null {
+  if (!remoteOutbound || remoteOutbound.type !== 'remote-outbound-rtp') return null;
+  const arrival = finite(remoteOutbound.timestamp);
+  const sent = finite(remoteOutbound.remoteTimestamp);
+  if (arrival === null || sent === null || arrival <= 0 || sent <= 0) return null;
+  const transit = arrival - sent;
+  if (transit < MIN_TRANSIT_MS || transit > MAX_TRANSIT_MS) return null;
+  return Math.max(0, transit);
+}
+
+/**
+ * end2EndDelay (ms) and how it was obtained. `transitMs` from senderReportTransit(); without it,
+ * the estimate: 2 × transportDelay (the uplink assumed as long as the downlink) + jitter buffer +
+ * FRAMING_MS.
+ */
+export function end2EndDelay(
+  transitMs: number | null,
+  transportDelayMs: number,
+  jitterBufferMs: number,
+): { delay: number; source: End2EndDelaySource } {
+  if (transitMs !== null) {
+    return { delay: Math.round(transitMs + jitterBufferMs + FRAMING_MS), source: 'sender-report' };
+  }
+  return { delay: Math.round(2 * transportDelayMs + jitterBufferMs + FRAMING_MS), source: 'estimate' };
+}

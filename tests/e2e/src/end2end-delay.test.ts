@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { RemoteAudioTrackStats } from '@patchbay/client';
+import { createClient, createCustomAudioTrack, type NodeClient } from '@patchbay/node';
+import type { PatchbayServer } from '@patchbay/server';
+import { findChirp, makeChirp } from './chirp.js';
+import { sleep, startServer, waitFor } from './support.js';
+
+const RATE = 48000;
+const FRAME = 480; // 10 ms
+const CHIRP_EVERY_FRAMES = 100; // one chirp a second
+const TOLERANCE_MS = 20;
+
+/**
+ * end2EndDelay against a delay measured on the audio itself. Both measure capture -> playout:
+ *   capture = the 10 ms frame handed to libwebrtc (a synchronous PCM track: push() reaches
+ *             RTCAudioSource.onData inside the call; the test stamps the push),
+ *   playout = the decoded 10 ms frame handed to the subscriber's sink (RemoteAudioTrack
+ *             onAudioFrame; the test stamps each frame's arrival).
+ * A sample at position k of a frame counts as captured / played k/48 ms after its frame's stamp.
+ * The publisher sends a 20 ms chirp every second, at a frame boundary; cross-correlating the
+ * received PCM with the chirp finds where each one came out, hence its delay. Publisher,
+ * subscriber and server share this process (one clock), through the real SFU over real WebRTC.
+ */
+describe('end2EndDelay is measured from the publisher clock (relayed sender reports)', () => {
+  let server: PatchbayServer;
+  const clients: NodeClient[] = [];
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    for (const c of clients) await c.leave().catch(() => undefined);
+    await server.close();
+  });
+
+  it('agrees with the cross-correlated capture -> playout delay within 20 ms', async () => {
+    const listener = createClient({ server: server.url });
+    clients.push(listener);
+    const frames: Int16Array[] = [];
+    const arrivals: number[] = [];
+    let otherFrames = 0;
+    listener.on('user-published', (user) => {
+      void listener.subscribe(user, 'audio').then((track) =>
+        track.onAudioFrame((f) => {
+          arrivals.push(performance.now());
+          // One 480-sample slot per frame, so a sample index maps to its frame. Frames before
+          // the first packet is decoded can come at another rate (silence): count them as silence.
+          const mono = new Int16Array(FRAME);
+          if (f.sampleRate === RATE && f.samplesPerChannel === FRAME) {
+            for (let i = 0; i < FRAME; i++) mono[i] = f.samples[i * f.channels];
+          } else {
+            otherFrames++;
+          }
+          frames.push(mono);
+        }),
+      );
+    });
+    await listener.join('test-app', 'e2e', null, 'listener');
+
+    const publisher = createClient({ server: server.url });
+    clients.push(publisher);
+    await publisher.join('test-app', 'e2e', null, 'publisher');
+    const track = createCustomAudioTrack({ sampleRate: RATE, channels: 1, bufferMs: 0 });
+    await publisher.publish(track);
+
+    const chirp = makeChirp(RATE);
+    const silence = new Int16Array(FRAME);
+    const chirpFrames = [chirp.subarray(0, FRAME), chirp.subarray(FRAME, 2 * FRAME)];
+    const pushes: number[] = []; // push time of every chirp's first frame
+    let running = true;
+    // A drift-free 10 ms clock: each push is due at start + n × 10 ms.
+    const pacing = (async () => {
+      const start = performance.now();
+      for (let n = 0; running; n++) {
+        const due = start + n * 10;
+        const wait = due - performance.now();
+        if (wait > 1) await sleep(wait - 1);
+        while (performance.now() < due) {
+          // spin the last millisecond
+        }
+        const k = n % CHIRP_EVERY_FRAMES;
+        if (k === 0) pushes.push(performance.now());
+        // A fresh copy each time: the SDK may use the pushed array as it likes.
+        await track.push(Int16Array.from(k < 2 ? chirpFrames[k] : silence));
+      }
+    })();
+
+    // Reported values, once the listener has the publisher's sender report.
+    const reported: { at: number; stats: RemoteAudioTrackStats }[] = [];
+    await waitFor(
+      () => listener.getRemoteAudioStats().publisher?.end2EndDelaySource === 'sender-report',
+      20_000,
+      'a relayed sender report at the listener',
+    );
+    const windowStart = performance.now();
+    while (performance.now() - windowStart < 8000) {
+      await sleep(1000);
+      const stats = listener.getRemoteAudioStats().publisher;
+      if (stats) reported.push({ at: performance.now(), stats: { ...stats } });
+    }
+    const windowEnd = performance.now();
+    running = false;
+    await pacing;
+
+    // Measured: every chirp pushed inside the window, found in the received audio.
+    const received = concat(frames);
+    const measured: number[] = [];
+    for (const pushedAt of pushes) {
+      if (pushedAt < windowStart - 1000 || pushedAt > windowEnd) continue;
+      // Search the frames that arrived up to 900 ms after the push.
+      let first = arrivals.findIndex((t) => t >= pushedAt);
+      let last = arrivals.findIndex((t) => t > pushedAt + 900);
+      if (first < 0) continue;
+      if (last < 0) last = arrivals.length;
+      first = Math.max(0, first - 1);
+      const hit = findChirp(received, chirp, first * FRAME, last * FRAME);
+      assert.ok(
+        hit.score > 0.6,
+        `chirp pushed at ${(pushedAt - windowStart).toFixed(0)} not found (score ${hit.score}, frames ${first}..${last} of ${arrivals.length}, last arrival ${(arrivals.at(-1)! - pushedAt).toFixed(0)} ms after the push)`,
+      );
+      const frame = Math.floor(hit.at / FRAME);
+      const playedAt = arrivals[frame] + ((hit.at % FRAME) * 1000) / RATE;
+      // The reports cover playout in (windowStart, windowEnd]: so do the chirps compared.
+      if (playedAt > windowStart && playedAt <= windowEnd) measured.push(playedAt - pushedAt);
+    }
+    const all = reported.map((r) => r.stats);
+    console.log(
+      `# ${arrivals.length} frames received, ${otherFrames} not 10 ms at 48 kHz (counted as silence)`,
+    );
+    console.log(
+      `# reported end2EndDelay ${all.map((s) => `${s.end2EndDelay}(${s.end2EndDelaySource})`).join(' ')}`,
+    );
+    console.log(
+      `# receiveDelay ${all.map((s) => s.receiveDelay).join(' ')} transportDelay ${all.map((s) => s.transportDelay).join(' ')}`,
+    );
+    console.log(`# cross-correlated ${measured.map((d) => d.toFixed(1)).join(' ')}`);
+    assert.ok(measured.length >= 7, `chirps measured: ${measured.length}`);
+    assert.ok(all.length >= 6 && all.every((s) => s.end2EndDelaySource === 'sender-report'));
+    const reportedMean = mean(all.map((s) => s.end2EndDelay));
+    const measuredMean = mean(measured);
+    console.log(
+      `# end2EndDelay mean ${reportedMean.toFixed(1)} ms, cross-correlated mean ${measuredMean.toFixed(1)} ms, difference ${(reportedMean - measuredMean).toFixed(1)} ms`,
+    );
+    assert.ok(
+      Math.abs(reportedMean - measuredMean) <= TOLERANCE_MS,
+      `end2EndDelay ${reportedMean.toFixed(1)} vs cross-correlated ${measuredMean.toFixed(1)} ms`,
+    );
+  });
+});
+
+function concat(chunks: Int16Array[]): Int16Array {
+  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
