@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { RemoteAudioTrackStats } from '@patchbay/client';
+import { type RemoteAudioTrackStats, senderReportTransit } from '@patchbay/client';
 import { createClient, createCustomAudioTrack, type NodeClient } from '@patchbay/node';
 import type { PatchbayServer } from '@patchbay/server';
 import { findChirp, makeChirp } from './chirp.js';
-import { sleep, startServer, waitFor } from './support.js';
+import { sleep, startServer, TEST_IP, waitFor } from './support.js';
+import { routeAnswersThrough, startUdpDelayProxy } from './udpDelayProxy.js';
 
 const RATE = 48000;
 const FRAME = 480; // 10 ms
@@ -34,120 +35,168 @@ describe('end2EndDelay is measured from the publisher clock (relayed sender repo
   });
 
   it('agrees with the cross-correlated capture -> playout delay within 20 ms', async () => {
-    const listener = createClient({ server: server.url });
-    clients.push(listener);
-    const frames: Int16Array[] = [];
-    const arrivals: number[] = [];
-    let otherFrames = 0;
-    listener.on('user-published', (user) => {
-      void listener.subscribe(user, 'audio').then((track) =>
-        track.onAudioFrame((f) => {
-          arrivals.push(performance.now());
-          // One 480-sample slot per frame, so a sample index maps to its frame. Frames before
-          // the first packet is decoded can come at another rate (silence): count them as silence.
-          const mono = new Int16Array(FRAME);
-          if (f.sampleRate === RATE && f.samplesPerChannel === FRAME) {
-            for (let i = 0; i < FRAME; i++) mono[i] = f.samples[i * f.channels];
-          } else {
-            otherFrames++;
-          }
-          frames.push(mono);
-        }),
-      );
-    });
-    await listener.join('test-app', 'e2e', null, 'listener');
+    const { reported, measured } = await measure(server, clients, 'e2e-direct');
+    assertAgree(reported, measured);
+  });
 
-    const publisher = createClient({ server: server.url });
-    clients.push(publisher);
-    await publisher.join('test-app', 'e2e', null, 'publisher');
-    const track = createCustomAudioTrack({ sampleRate: RATE, channels: 1, bufferMs: 0 });
-    await publisher.publish(track);
-
-    const chirp = makeChirp(RATE);
-    const silence = new Int16Array(FRAME);
-    const chirpFrames = [chirp.subarray(0, FRAME), chirp.subarray(FRAME, 2 * FRAME)];
-    const pushes: number[] = []; // push time of every chirp's first frame
-    let running = true;
-    // A drift-free 10 ms clock: each push is due at start + n × 10 ms.
-    const pacing = (async () => {
-      const start = performance.now();
-      for (let n = 0; running; n++) {
-        const due = start + n * 10;
-        const wait = due - performance.now();
-        if (wait > 1) await sleep(wait - 1);
-        while (performance.now() < due) {
-          // spin the last millisecond
-        }
-        const k = n % CHIRP_EVERY_FRAMES;
-        if (k === 0) pushes.push(performance.now());
-        // A fresh copy each time: the SDK may use the pushed array as it likes.
-        await track.push(Int16Array.from(k < 2 ? chirpFrames[k] : silence));
-      }
-    })();
-
-    // Reported values, once the listener has the publisher's sender report.
-    const reported: { at: number; stats: RemoteAudioTrackStats }[] = [];
-    await waitFor(
-      () => listener.getRemoteAudioStats().publisher?.end2EndDelaySource === 'sender-report',
-      20_000,
-      'a relayed sender report at the listener',
-    );
-    const windowStart = performance.now();
-    while (performance.now() - windowStart < 8000) {
-      await sleep(1000);
-      const stats = listener.getRemoteAudioStats().publisher;
-      if (stats) reported.push({ at: performance.now(), stats: { ...stats } });
-    }
-    const windowEnd = performance.now();
-    await sleep(1000); // chirps pushed near the end of the window still play out
-    running = false;
-    await pacing;
-
-    // Measured: every chirp pushed inside the window, found in the received audio.
-    const received = concat(frames);
-    const measured: number[] = [];
-    for (const pushedAt of pushes) {
-      if (pushedAt < windowStart - 1000 || pushedAt > windowEnd) continue;
-      // Search the frames that arrived up to 900 ms after the push.
-      let first = arrivals.findIndex((t) => t >= pushedAt);
-      let last = arrivals.findIndex((t) => t > pushedAt + 900);
-      if (first < 0) continue;
-      if (last < 0) last = arrivals.length;
-      first = Math.max(0, first - 1);
-      const hit = findChirp(received, chirp, first * FRAME, last * FRAME);
+  it('still agrees when the publisher is 100 ms farther from the SFU (which no RTT estimate sees)', async () => {
+    // The publisher's datagrams to the SFU take 100 ms more; the listener's path is unchanged.
+    const proxy = await startUdpDelayProxy(TEST_IP, 100, 0);
+    const undo = routeAnswersThrough(proxy);
+    try {
+      const { reported, measured } = await measure(server, clients, 'e2e-far');
       assert.ok(
-        hit.score > 0.6,
-        `chirp pushed at ${(pushedAt - windowStart).toFixed(0)} not found (score ${hit.score}, frames ${first}..${last} of ${arrivals.length}, last arrival ${(arrivals.at(-1)! - pushedAt).toFixed(0)} ms after the push)`,
+        proxy.relayed.up > 200,
+        `the publisher went through the proxy (${proxy.relayed.up} datagrams)`,
       );
-      const frame = Math.floor(hit.at / FRAME);
-      const playedAt = arrivals[frame] + ((hit.at % FRAME) * 1000) / RATE;
-      // The reports cover playout in (windowStart, windowEnd]: so do the chirps compared.
-      if (playedAt > windowStart && playedAt <= windowEnd) measured.push(playedAt - pushedAt);
+      assertAgree(reported, measured);
+      // The listener's own round-trip time knows nothing of the publisher's leg: the old
+      // estimate misses it, so this comparison can tell a measurement from an estimate.
+      const estimate = mean(reported.map((s) => 2 * s.transportDelay + s.receiveDelay + 20));
+      console.log(`# the RTT-based estimate would say ${estimate.toFixed(1)} ms`);
+      assert.ok(
+        mean(measured) - estimate > 50,
+        `estimate ${estimate.toFixed(1)} vs ${mean(measured).toFixed(1)}`,
+      );
+    } finally {
+      undo();
+      proxy.close();
     }
-    const all = reported.map((r) => r.stats);
-    console.log(
-      `# ${arrivals.length} frames received, ${otherFrames} not 10 ms at 48 kHz (counted as silence)`,
-    );
-    console.log(
-      `# reported end2EndDelay ${all.map((s) => `${s.end2EndDelay}(${s.end2EndDelaySource})`).join(' ')}`,
-    );
-    console.log(
-      `# receiveDelay ${all.map((s) => s.receiveDelay).join(' ')} transportDelay ${all.map((s) => s.transportDelay).join(' ')}`,
-    );
-    console.log(`# cross-correlated ${measured.map((d) => d.toFixed(1)).join(' ')}`);
-    assert.ok(measured.length >= 7, `chirps measured: ${measured.length}`);
-    assert.ok(all.length >= 6 && all.every((s) => s.end2EndDelaySource === 'sender-report'));
-    const reportedMean = mean(all.map((s) => s.end2EndDelay));
-    const measuredMean = mean(measured);
-    console.log(
-      `# end2EndDelay mean ${reportedMean.toFixed(1)} ms, cross-correlated mean ${measuredMean.toFixed(1)} ms, difference ${(reportedMean - measuredMean).toFixed(1)} ms`,
-    );
-    assert.ok(
-      Math.abs(reportedMean - measuredMean) <= TOLERANCE_MS,
-      `end2EndDelay ${reportedMean.toFixed(1)} vs cross-correlated ${measuredMean.toFixed(1)} ms`,
-    );
   });
 });
+
+/** Runs one publisher -> listener session on `channel`: reported stats and measured chirp delays. */
+async function measure(
+  server: PatchbayServer,
+  clients: NodeClient[],
+  channel: string,
+): Promise<{ reported: RemoteAudioTrackStats[]; measured: number[] }> {
+  const listener = createClient({ server: server.url });
+  clients.push(listener);
+  const frames: Int16Array[] = [];
+  const arrivals: number[] = [];
+  let otherFrames = 0;
+  listener.on('user-published', (user) => {
+    void listener.subscribe(user, 'audio').then((track) =>
+      track.onAudioFrame((f) => {
+        arrivals.push(performance.now());
+        // One 480-sample slot per frame, so a sample index maps to its frame. Frames before
+        // the first packet is decoded can come at another rate (silence): count them as silence.
+        const mono = new Int16Array(FRAME);
+        if (f.sampleRate === RATE && f.samplesPerChannel === FRAME) {
+          for (let i = 0; i < FRAME; i++) mono[i] = f.samples[i * f.channels];
+        } else {
+          otherFrames++;
+        }
+        frames.push(mono);
+      }),
+    );
+  });
+  await listener.join('test-app', channel, null, 'listener');
+
+  const publisher = createClient({ server: server.url });
+  clients.push(publisher);
+  await publisher.join('test-app', channel, null, 'publisher');
+  const track = createCustomAudioTrack({ sampleRate: RATE, channels: 1, bufferMs: 0 });
+  await publisher.publish(track);
+
+  const chirp = makeChirp(RATE);
+  const silence = new Int16Array(FRAME);
+  const chirpFrames = [chirp.subarray(0, FRAME), chirp.subarray(FRAME, 2 * FRAME)];
+  const pushes: number[] = []; // push time of every chirp's first frame
+  let running = true;
+  // A drift-free 10 ms clock: each push is due at start + n × 10 ms.
+  const pacing = (async () => {
+    const start = performance.now();
+    for (let n = 0; running; n++) {
+      const due = start + n * 10;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait - 1);
+      while (performance.now() < due) {
+        // spin the last millisecond
+      }
+      const k = n % CHIRP_EVERY_FRAMES;
+      if (k === 0) pushes.push(performance.now());
+      // A fresh copy each time: the SDK may use the pushed array as it likes.
+      await track.push(Int16Array.from(k < 2 ? chirpFrames[k] : silence));
+    }
+  })();
+
+  // Reported values, once the listener has the publisher's sender report.
+  const reported: { at: number; stats: RemoteAudioTrackStats }[] = [];
+  const transits: (number | null)[] = [];
+  await waitFor(
+    () => listener.getRemoteAudioStats().publisher?.end2EndDelaySource === 'sender-report',
+    20_000,
+    'a relayed sender report at the listener',
+  );
+  const windowStart = performance.now();
+  while (performance.now() - windowStart < 8000) {
+    await sleep(1000);
+    const stats = listener.getRemoteAudioStats().publisher;
+    transits.push(await srTransit(listener));
+    if (stats) reported.push({ at: performance.now(), stats: { ...stats } });
+  }
+  const windowEnd = performance.now();
+  await sleep(1000); // chirps pushed near the end of the window still play out
+  running = false;
+  await pacing;
+
+  // Measured: every chirp pushed inside the window, found in the received audio.
+  const received = concat(frames);
+  const measured: number[] = [];
+  for (const pushedAt of pushes) {
+    if (pushedAt < windowStart - 1000 || pushedAt > windowEnd) continue;
+    // Search the frames that arrived up to 900 ms after the push.
+    let first = arrivals.findIndex((t) => t >= pushedAt);
+    let last = arrivals.findIndex((t) => t > pushedAt + 900);
+    if (first < 0) continue;
+    if (last < 0) last = arrivals.length;
+    first = Math.max(0, first - 1);
+    const hit = findChirp(received, chirp, first * FRAME, last * FRAME);
+    assert.ok(
+      hit.score > 0.6,
+      `chirp pushed at ${(pushedAt - windowStart).toFixed(0)} not found (score ${hit.score}, frames ${first}..${last} of ${arrivals.length}, last arrival ${(arrivals.at(-1)! - pushedAt).toFixed(0)} ms after the push)`,
+    );
+    const frame = Math.floor(hit.at / FRAME);
+    const playedAt = arrivals[frame] + ((hit.at % FRAME) * 1000) / RATE;
+    // The reports cover playout in (windowStart, windowEnd]: so do the chirps compared.
+    if (playedAt > windowStart && playedAt <= windowEnd) measured.push(playedAt - pushedAt);
+  }
+  const all = reported.map((r) => r.stats);
+  console.log(
+    `# ${arrivals.length} frames received, ${otherFrames} not 10 ms at 48 kHz (counted as silence)`,
+  );
+  console.log(
+    `# reported end2EndDelay ${all.map((s) => `${s.end2EndDelay}(${s.end2EndDelaySource})`).join(' ')}`,
+  );
+  console.log(
+    `# receiveDelay ${all.map((s) => s.receiveDelay).join(' ')} transportDelay ${all.map((s) => s.transportDelay).join(' ')}`,
+  );
+  console.log(`# cross-correlated ${measured.map((d) => d.toFixed(1)).join(' ')}`);
+  assert.ok(measured.length >= 7, `chirps measured: ${measured.length}`);
+  assert.ok(all.length >= 6 && all.every((s) => s.end2EndDelaySource === 'sender-report'));
+  console.log(`# sender-report transit ${transits.map((t) => t?.toFixed(1)).join(' ')}`);
+  for (const c of [publisher, listener]) {
+    await c.leave();
+    clients.splice(clients.indexOf(c), 1);
+  }
+  return { reported: all, measured };
+}
+
+function assertAgree(reported: RemoteAudioTrackStats[], measured: number[]): void {
+  assert.ok(measured.length >= 7, `chirps measured: ${measured.length}`);
+  assert.ok(reported.length >= 6 && reported.every((s) => s.end2EndDelaySource === 'sender-report'));
+  const reportedMean = mean(reported.map((s) => s.end2EndDelay));
+  const measuredMean = mean(measured);
+  console.log(
+    `# end2EndDelay mean ${reportedMean.toFixed(1)} ms, cross-correlated mean ${measuredMean.toFixed(1)} ms, difference ${(reportedMean - measuredMean).toFixed(1)} ms`,
+  );
+  assert.ok(
+    Math.abs(reportedMean - measuredMean) <= TOLERANCE_MS,
+    `end2EndDelay ${reportedMean.toFixed(1)} vs cross-correlated ${measuredMean.toFixed(1)} ms`,
+  );
+}
 
 function concat(chunks: Int16Array[]): Int16Array {
   const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
@@ -161,4 +210,16 @@ function concat(chunks: Int16Array[]): Int16Array {
 
 function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** The listener's current sender-report transit (ms), as AudioStats reads it. */
+async function srTransit(client: NodeClient): Promise<number | null> {
+  const pc = client.subscriberConnection;
+  if (!pc) return null;
+  const report = (await pc.getStats()) as { forEach(cb: (e: Record<string, unknown>) => void): void };
+  let transit: number | null = null;
+  report.forEach((e) => {
+    if (e.type === 'remote-outbound-rtp') transit = senderReportTransit(e);
+  });
+  return transit;
 }
