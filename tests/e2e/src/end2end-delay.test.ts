@@ -44,7 +44,22 @@ describe('end2EndDelay is measured from the publisher clock (relayed sender repo
     const proxy = await startUdpDelayProxy(TEST_IP, 100, 0);
     const undo = routeAnswersThrough(proxy);
     try {
-      const { reported, measured } = await measure(server, clients, 'e2e-far');
+      // libwebrtc may first nominate a direct pair (the SFU checks the publisher's own candidates)
+      // and move to the proxied one later: measure once the proxied pair carries the media and a
+      // sender report has crossed it.
+      const { reported, measured } = await measure(server, clients, 'e2e-far', async (pub, lis) => {
+        await waitForAsync(
+          async () => (await selectedRemotePort(pub)) === proxy.port,
+          15_000,
+          'the proxied path',
+        );
+        const reports = await reportsReceived(lis);
+        await waitForAsync(
+          async () => (await reportsReceived(lis)) > reports,
+          15_000,
+          'an SR over the proxied path',
+        );
+      });
       assert.ok(
         proxy.relayed.up > 200,
         `the publisher went through the proxy (${proxy.relayed.up} datagrams)`,
@@ -70,6 +85,8 @@ async function measure(
   server: PatchbayServer,
   clients: NodeClient[],
   channel: string,
+  /** Resolves once the publisher's path is the one to measure (the window starts after it). */
+  pathReady: (publisher: NodeClient, listener: NodeClient) => Promise<void> = async () => undefined,
 ): Promise<{ reported: RemoteAudioTrackStats[]; measured: number[] }> {
   const listener = createClient({ server: server.url });
   clients.push(listener);
@@ -130,6 +147,7 @@ async function measure(
     20_000,
     'a relayed sender report at the listener',
   );
+  await pathReady(publisher, listener);
   const windowStart = performance.now();
   while (performance.now() - windowStart < 8000) {
     await sleep(1000);
@@ -222,4 +240,46 @@ async function srTransit(client: NodeClient): Promise<number | null> {
     if (e.type === 'remote-outbound-rtp') transit = senderReportTransit(e);
   });
   return transit;
+}
+
+type Stats = Map<string, Record<string, unknown>>;
+
+async function statsOf(pc: { getStats(): Promise<unknown> } | null): Promise<Stats> {
+  const out: Stats = new Map();
+  if (!pc) return out;
+  const report = (await pc.getStats()) as { forEach(cb: (e: Record<string, unknown>) => void): void };
+  report.forEach((e) => out.set(String(e.id), e));
+  return out;
+}
+
+/** The remote port of the publisher connection's selected candidate pair. */
+async function selectedRemotePort(client: NodeClient): Promise<number | undefined> {
+  const stats = await statsOf(client.publisherConnection);
+  for (const e of stats.values()) {
+    if (e.type !== 'transport' || typeof e.selectedCandidatePairId !== 'string') continue;
+    const pair = stats.get(e.selectedCandidatePairId);
+    const remote = pair && stats.get(String(pair.remoteCandidateId));
+    return typeof remote?.port === 'number' ? remote.port : undefined;
+  }
+  return undefined;
+}
+
+/** Sender reports the listener has received (remote-outbound-rtp reportsSent). */
+async function reportsReceived(client: NodeClient): Promise<number> {
+  for (const e of (await statsOf(client.subscriberConnection)).values()) {
+    if (e.type === 'remote-outbound-rtp' && typeof e.reportsSent === 'number') return e.reportsSent;
+  }
+  return 0;
+}
+
+async function waitForAsync(
+  predicate: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
 }
