@@ -1,5 +1,10 @@
 import type { Uid } from '@patchbay/protocol';
-import { type End2EndDelaySource, end2EndDelay, senderReportTransit } from './end2EndDelay.js';
+import {
+  type End2EndDelaySource,
+  end2EndDelay,
+  packetDurationMs,
+  senderReportTransit,
+} from './end2EndDelay.js';
 import type { PeerConnectionLike } from './platform.js';
 
 /** The Web SDK NG's LocalAudioTrackStats, from the publisher connection's WebRTC statistics. */
@@ -28,8 +33,9 @@ export interface RemoteAudioTrackStats {
    * ms, capture (audio entering the publisher's WebRTC stack) to playout (decoded audio handed to
    * this client's audio device or sink). With `end2EndDelaySource` 'sender-report': the one-way
    * transit measured from the publisher's own clock (its RTCP sender reports, relayed by the SFU)
-   * + the jitter-buffer delay of the last second + 20 ms of framing. With 'estimate' (no sender
-   * report yet, or clocks out of sync): 2 × transportDelay + receiveDelay + 20 ms.
+   * + the jitter-buffer delay of the last second + one packet duration of framing (20 ms by
+   * default). With 'estimate' (no sender report yet, or clocks out of sync): 2 × transportDelay +
+   * jitter-buffer delay + the same framing.
    * See docs/observability.md.
    */
   end2EndDelay: number;
@@ -246,7 +252,8 @@ export class AudioStatsPoller {
         const freeze = Math.max(0, num(e.concealedSamples) - num(e.silentConcealedSamples)) / 48000;
         const transportDelay = rttMs / 2;
         const transit = senderReportTransit(sub.get(String(e.remoteId)));
-        const e2e = end2EndDelay(transit, transportDelay, recentDelay);
+        const framing = packetDurationMs(dPackets + Math.max(0, dLost), seconds);
+        const e2e = end2EndDelay(transit, transportDelay, recentDelay, framing);
         remote[String(uid)] = {
           codecType: 'opus',
           transportDelay: Math.round(transportDelay),

@@ -8,17 +8,20 @@
  * one-way transit publisher -> SFU -> subscriber (the same path and forwarding as the RTP), given
  * clocks in sync (NTP), as any capture-time scheme needs. Then
  *
- *     end2EndDelay = transit + jitter-buffer delay (last interval, measured by NetEq) + FRAMING_MS
+ *     end2EndDelay = transit + jitter-buffer delay (last interval, measured by NetEq) + framing
  *
- * FRAMING_MS is a fixed allowance, not a measurement: a 20 ms Opus packet leaves the sender once
- * its second 10 ms frame is in, and the receiver decodes it whole and plays it out 10 ms at a time.
+ * framing is one packet duration (20 ms by default, 10 with the server's opusPtimeMs 10), read from
+ * the packet rate: an allowance, not a measurement. A 20 ms Opus packet leaves the sender once its
+ * second 10 ms frame is in, and the receiver decodes it whole and plays it out 10 ms at a time.
  * It is a measure of capture (audio entering the sender's WebRTC stack) to playout (decoded audio
  * handed to the receiver's audio device or sink), not an estimate from round-trip times.
  */
 
 export type End2EndDelaySource = 'sender-report' | 'estimate';
 
+/** The framing allowance when the packet duration is unknown: WebRTC's default Opus ptime. */
 export const FRAMING_MS = 20;
+const PTIMES = [10, 20, 40, 60];
 /** Transit below this (ms) means the two clocks disagree by more than a few ms: not usable. */
 const MIN_TRANSIT_MS = -10;
 /** Transit above this (ms) is clock disagreement, not a network. */
@@ -42,17 +45,29 @@ export function senderReportTransit(remoteOutbound: Entry | undefined): number |
 }
 
 /**
+ * The Opus packet duration (ms) from `packets` (received + lost) in `seconds`: the standard ptime
+ * within 15 % of the observed spacing, else FRAMING_MS (too few packets, or a pause).
+ */
+export function packetDurationMs(packets: number, seconds: number): number {
+  if (packets < 10 || seconds <= 0) return FRAMING_MS;
+  const spacing = (seconds * 1000) / packets;
+  for (const ptime of PTIMES) if (Math.abs(spacing - ptime) <= ptime * 0.15) return ptime;
+  return FRAMING_MS;
+}
+
+/**
  * end2EndDelay (ms) and how it was obtained. `transitMs` from senderReportTransit(); without it,
  * the estimate: 2 × transportDelay (the uplink assumed as long as the downlink) + jitter buffer +
- * FRAMING_MS.
+ * framing.
  */
 export function end2EndDelay(
   transitMs: number | null,
   transportDelayMs: number,
   jitterBufferMs: number,
+  framingMs = FRAMING_MS,
 ): { delay: number; source: End2EndDelaySource } {
   if (transitMs !== null) {
-    return { delay: Math.round(transitMs + jitterBufferMs + FRAMING_MS), source: 'sender-report' };
+    return { delay: Math.round(transitMs + jitterBufferMs + framingMs), source: 'sender-report' };
   }
-  return { delay: Math.round(2 * transportDelayMs + jitterBufferMs + FRAMING_MS), source: 'estimate' };
+  return { delay: Math.round(2 * transportDelayMs + jitterBufferMs + framingMs), source: 'estimate' };
 }
