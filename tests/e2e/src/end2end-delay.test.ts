@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type RemoteAudioTrackStats, senderReportTransit } from '@patchbay/client';
 import { createClient, createCustomAudioTrack, type NodeClient } from '@patchbay/node';
-import type { PatchbayServer } from '@patchbay/server';
+import { createServer, type PatchbayServer } from '@patchbay/server';
 import { findChirp, makeChirp } from './chirp.js';
 import { sleep, startServer, TEST_IP, waitFor } from './support.js';
 import { routeAnswersThrough, startUdpDelayProxy } from './udpDelayProxy.js';
@@ -37,6 +37,23 @@ describe('end2EndDelay is measured from the publisher clock (relayed sender repo
   it('agrees with the cross-correlated capture -> playout delay within 20 ms', async () => {
     const { reported, measured } = await measure(server, clients, 'e2e-direct');
     assertAgree(reported, measured);
+  });
+
+  it('agrees with 10 ms Opus packets (server opusPtimeMs 10)', async () => {
+    const server10 = await createServer({
+      host: '127.0.0.1',
+      port: 0,
+      rtcPort: 0,
+      rtcBind: TEST_IP,
+      logLevel: 'warn',
+      opusPtimeMs: 10,
+    });
+    try {
+      const { reported, measured } = await measure(server10, clients, 'e2e-10ms');
+      assertAgree(reported, measured);
+    } finally {
+      await server10.close();
+    }
   });
 
   it('still agrees when the publisher is 100 ms farther from the SFU (which no RTT estimate sees)', async () => {
