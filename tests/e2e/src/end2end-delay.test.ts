@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type RemoteAudioTrackStats, senderReportTransit } from '@patchbay/client';
 import { createClient, createCustomAudioTrack, type NodeClient } from '@patchbay/node';
-import { createServer, type PatchbayServer } from '@patchbay/server';
 import { findChirp, makeChirp } from './chirp.js';
-import { sleep, startServer, TEST_IP, waitFor } from './support.js';
+import { type ServerProcess, spawnServer } from './serverProcess.js';
+import { sleep, TEST_IP, waitFor } from './support.js';
 import { routeAnswersThrough, startUdpDelayProxy } from './udpDelayProxy.js';
 
 const RATE = 48000;
@@ -24,10 +24,12 @@ const TOLERANCE_MS = 20;
  * subscriber and server share this process (one clock), through the real SFU over real WebRTC.
  */
 describe('end2EndDelay is measured from the publisher clock (relayed sender reports)', () => {
-  let server: PatchbayServer;
+  let server: ServerProcess;
   const clients: NodeClient[] = [];
   before(async () => {
-    server = await startServer();
+    // The SFU in its own process: the test's event loop only paces the publisher and stamps the
+    // subscriber's frames (its stamps are the reference).
+    server = await spawnServer();
   });
   after(async () => {
     for (const c of clients) await c.leave().catch(() => undefined);
@@ -40,14 +42,7 @@ describe('end2EndDelay is measured from the publisher clock (relayed sender repo
   });
 
   it('agrees with 10 ms Opus packets (server opusPtimeMs 10)', async () => {
-    const server10 = await createServer({
-      host: '127.0.0.1',
-      port: 0,
-      rtcPort: 0,
-      rtcBind: TEST_IP,
-      logLevel: 'warn',
-      opusPtimeMs: 10,
-    });
+    const server10 = await spawnServer({ PATCHBAY_OPUS_PTIME_MS: '10' });
     try {
       const { reported, measured } = await measure(server10, clients, 'e2e-10ms');
       assertAgree(reported, measured);
@@ -99,7 +94,7 @@ describe('end2EndDelay is measured from the publisher clock (relayed sender repo
 
 /** Runs one publisher -> listener session on `channel`: reported stats and measured chirp delays. */
 async function measure(
-  server: PatchbayServer,
+  server: ServerProcess,
   clients: NodeClient[],
   channel: string,
   /** Resolves once the publisher's path is the one to measure (the window starts after it). */
