@@ -2,8 +2,10 @@ import type { Uid } from '@patchbay/protocol';
 import {
   type End2EndDelaySource,
   end2EndDelay,
+  median,
   packetDurationMs,
   senderReportTransit,
+  TRANSIT_SAMPLES,
 } from './end2EndDelay.js';
 import type { PeerConnectionLike } from './platform.js';
 
@@ -124,6 +126,9 @@ interface InboundMemo {
   /** Cumulative jitterBufferDelay (s) and jitterBufferEmittedCount. */
   jbDelay: number;
   jbEmitted: number;
+  /** Transits (ms) of the last sender reports, newest last, and the last one's remoteTimestamp. */
+  transits: number[];
+  lastSrAt: number;
 }
 
 /**
@@ -251,7 +256,13 @@ export class AudioStatsPoller {
         const totalDuration = num(e.totalSamplesDuration);
         const freeze = Math.max(0, num(e.concealedSamples) - num(e.silentConcealedSamples)) / 48000;
         const transportDelay = rttMs / 2;
-        const transit = senderReportTransit(sub.get(String(e.remoteId)));
+        const remoteOutbound = sub.get(String(e.remoteId));
+        const srTransit = senderReportTransit(remoteOutbound);
+        const srAt = num(remoteOutbound?.remoteTimestamp);
+        let transits = memo?.transits ?? [];
+        if (srTransit === null) transits = [];
+        else if (srAt !== memo?.lastSrAt) transits = [...transits.slice(-(TRANSIT_SAMPLES - 1)), srTransit];
+        const transit = transits.length > 0 ? median(transits) : null;
         const framing = packetDurationMs(dPackets + Math.max(0, dLost), seconds);
         const e2e = end2EndDelay(transit, transportDelay, recentDelay, framing);
         remote[String(uid)] = {
@@ -282,6 +293,8 @@ export class AudioStatsPoller {
           firstAt: memo?.firstAt ?? now,
           jbDelay,
           jbEmitted: emitted,
+          transits,
+          lastSrAt: srAt,
         });
       }
       for (const key of this.#inbound.keys()) if (!seen.has(key)) this.#inbound.delete(key);

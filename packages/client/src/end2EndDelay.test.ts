@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { end2EndDelay, FRAMING_MS, packetDurationMs, senderReportTransit } from './end2EndDelay.js';
+import { end2EndDelay, FRAMING_MS, median, packetDurationMs, senderReportTransit } from './end2EndDelay.js';
 
 describe('end2EndDelay', () => {
   it('reads the packet duration from the packet rate, else 20 ms', () => {
@@ -27,5 +27,8 @@ describe('end2EndDelay', () => {
     assert.equal(senderReportTransit(undefined), null);
     assert.deepEqual(end2EndDelay(105, 1, 40, 10), { delay: 155, source: 'sender-report' });
     assert.deepEqual(end2EndDelay(null, 5, 40), { delay: 70, source: 'estimate' });
+    assert.equal(median([101, 319, 102]), 102); // one late report does not stand for the path
+    assert.equal(median([1, 319]), 160);
+    assert.equal(median([7]), 7);
   });
 });

@@ -6,7 +6,9 @@
  * last one on `remote-outbound-rtp`: `remoteTimestamp` is the publisher's clock when it sent the
  * report, `timestamp` this client's clock when it arrived. Their difference is the measured
  * one-way transit publisher -> SFU -> subscriber (the same path and forwarding as the RTP), given
- * clocks in sync (NTP), as any capture-time scheme needs. Then
+ * clocks in sync (NTP), as any capture-time scheme needs. One SR is one sample, every 2.5-7.5 s, and
+ * a late one (a stalled sender or SFU) would stand for seconds: the transit used is the median of
+ * the last TRANSIT_SAMPLES reports. Then
  *
  *     end2EndDelay = transit + jitter-buffer delay (last interval, measured by NetEq) + framing
  *
@@ -22,6 +24,8 @@ export type End2EndDelaySource = 'sender-report' | 'estimate';
 /** The framing allowance when the packet duration is unknown: WebRTC's default Opus ptime. */
 export const FRAMING_MS = 20;
 const PTIMES = [10, 20, 40, 60];
+/** Sender reports whose transits are combined (median). */
+export const TRANSIT_SAMPLES = 3;
 /** Transit below this (ms) means the two clocks disagree by more than a few ms: not usable. */
 const MIN_TRANSIT_MS = -10;
 /** Transit above this (ms) is clock disagreement, not a network. */
@@ -70,4 +74,11 @@ export function end2EndDelay(
     return { delay: Math.round(transitMs + jitterBufferMs + framingMs), source: 'sender-report' };
   }
   return { delay: Math.round(2 * transportDelayMs + jitterBufferMs + framingMs), source: 'estimate' };
+}
+
+/** The median of a short, non-empty list (the mean of the middle two for an even length). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
