@@ -175,6 +175,7 @@ async function measure(
   // Measured: every chirp pushed inside the window, found in the received audio.
   const received = concat(frames);
   const measured: number[] = [];
+  const stampLags: number[] = [];
   for (const pushedAt of pushes) {
     if (pushedAt < windowStart - 1000 || pushedAt > windowEnd) continue;
     // Search the frames that arrived up to 900 ms after the push.
@@ -192,6 +193,12 @@ async function measure(
     const playedAt = arrivals[frame] + ((hit.at % FRAME) * 1000) / RATE;
     // The reports cover playout in (windowStart, windowEnd]: so do the chirps compared.
     if (playedAt > windowStart && playedAt <= windowEnd) measured.push(playedAt - pushedAt);
+    // Diagnostic only: how late this frame's stamp is against the 10 ms playout clock of the 200 ms
+    // before it (the JavaScript thread busy, or playout itself stalled; the test cannot tell).
+    let envelope = Infinity;
+    for (let j = Math.max(0, frame - 20); j <= frame; j++)
+      envelope = Math.min(envelope, arrivals[j] + 10 * (frame - j));
+    stampLags.push(arrivals[frame] - envelope);
   }
   const all = reported.map((r) => r.stats);
   console.log(
@@ -204,6 +211,7 @@ async function measure(
     `# receiveDelay ${all.map((s) => s.receiveDelay).join(' ')} transportDelay ${all.map((s) => s.transportDelay).join(' ')}`,
   );
   console.log(`# cross-correlated ${measured.map((d) => d.toFixed(1)).join(' ')}`);
+  console.log(`# sink stamp lag vs a steady 10 ms clock ${stampLags.map((d) => d.toFixed(0)).join(' ')} ms`);
   assert.ok(measured.length >= 7, `chirps measured: ${measured.length}`);
   assert.ok(all.length >= 6 && all.every((s) => s.end2EndDelaySource === 'sender-report'));
   console.log(`# sender-report transit ${transits.map((t) => t?.toFixed(1)).join(' ')}`);
