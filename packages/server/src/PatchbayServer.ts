@@ -56,9 +56,9 @@ export class PatchbayServer {
   readonly #registry = new ChannelRegistry();
   readonly #sessions = new Set<SignalSession>();
   readonly #directory = new MembershipDirectory();
-  readonly #reportTimer: NodeJS.Timeout;
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #levelTimer: NodeJS.Timeout;
+  readonly #reportTimer: NodeJS.Timeout;
   readonly #counters = new Counters();
   readonly #totals = new ForwardingTotals();
   readonly #metrics: Metrics;
@@ -107,7 +107,7 @@ export class PatchbayServer {
       ws.on('close', () => this.#sessions.delete(session));
     });
     http.on('request', (req, res) => this.#onHttp(req, res));
-    this.#reportTimer = setInterval(() => this.#sendReports(), options.senderReportIntervalMs);
+    this.#reportTimer = setInterval(() => this.#sendReports(), options.receiverReportIntervalMs);
     this.#reportTimer.unref();
     this.#levelTimer = setInterval(() => {
       for (const channel of this.#registry.channels()) channel.updateActiveSpeaker();
@@ -185,12 +185,8 @@ export class PatchbayServer {
 
   #sendReports(): void {
     const now = performance.now();
-    const unix = Date.now();
     for (const channel of this.#registry.channels()) {
-      for (const p of channel.participants()) {
-        p.subscriber?.sendReports(now, unix);
-        p.sendReceiverReport(now, this.options.reportSubscriberLoss);
-      }
+      for (const p of channel.participants()) p.sendReceiverReport(now, this.options.reportSubscriberLoss);
     }
   }
 
@@ -248,9 +244,9 @@ export class PatchbayServer {
   /** Tells every participant, closes every socket and connection. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      clearInterval(this.#reportTimer);
       clearInterval(this.#sweepTimer);
       clearInterval(this.#levelTimer);
+      clearInterval(this.#reportTimer);
       this.#metrics.close();
       for (const session of this.#sessions) session.close('ServerShutdown', 'the server is shutting down');
       this.#sessions.clear();

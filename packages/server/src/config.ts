@@ -25,8 +25,8 @@ export interface ServerOptions {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Extra static files: URL prefix (e.g. "/sdk/") -> directory. The CLI serves the browser SDK and demo this way. Default none. */
   staticRoutes: Record<string, string>;
-  /** Interval of RTCP sender reports on each forwarded stream, and of receiver reports to each publisher, ms. Default 1000. */
-  senderReportIntervalMs: number;
+  /** Interval of RTCP receiver reports to each publisher, ms. Default 1000. */
+  receiverReportIntervalMs: number;
   /**
    * The loss fraction in receiver reports to a publisher is the worst of its uplink and every
    * subscriber's reported loss, so its Opus encoder turns in-band FEC up for the worst listener.
@@ -102,7 +102,7 @@ const DEFAULTS: ServerOptions = {
   announcedPort: null,
   maxMessageBytes: MAX_MESSAGE_BYTES,
   logLevel: 'info',
-  senderReportIntervalMs: 1000,
+  receiverReportIntervalMs: 1000,
   reportSubscriberLoss: true,
   red: false,
   staticRoutes: {},

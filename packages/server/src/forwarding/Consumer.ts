@@ -3,8 +3,9 @@ import {
   findReportBlock,
   type ReportBlock,
   RtpRewriter,
+  type SenderInfo,
   senderReportLength,
-  writeSenderReport,
+  writeSenderReportNtp,
 } from '@patchbay/rtp';
 import type { EgressSlot } from '../media/MediaEngine.js';
 import type { Producer } from './Producer.js';
@@ -40,6 +41,7 @@ export class Consumer {
   readonly #sr = Buffer.alloc(senderReportLength(CNAME.length));
   packetsSent = 0;
   sendFailures = 0;
+  senderReportsSent = 0;
 
   constructor(slot: EgressSlot) {
     this.slot = slot;
@@ -94,22 +96,28 @@ export class Consumer {
     return false;
   }
 
-  /** Sends an RTCP sender report for this stream, if it has carried anything. */
-  sendReport(nowMs: number, unixMs: number): void {
+  /**
+   * Relays the publisher's sender report to the subscriber, at once: the publisher's NTP time
+   * unchanged, its RTP timestamp translated into this stream's timestamp space, our own packet
+   * and octet counts. The SFU sends no sender reports of its own clock: a subscriber's view of
+   * the sender's clock (remote-outbound-rtp) is the publisher's, and the SR's one-way transit
+   * (arrival - NTP time) spans publisher -> SFU -> subscriber. Skipped until this stream has
+   * forwarded a packet of that publisher (no timestamp mapping yet).
+   */
+  relaySenderReport(info: SenderInfo): void {
     const rw = this.#rewriter;
-    if (this.#producer === null || rw.packets === 0) return;
-    const elapsed = Math.max(0, nowMs - rw.lastSentAtMs);
-    writeSenderReport(
+    const ts = rw.translateTimestamp(info.ssrc, info.rtpTimestamp);
+    if (ts < 0) return;
+    writeSenderReportNtp(
       this.#sr,
-      {
-        ssrc: rw.ssrc,
-        unixMs,
-        rtpTimestamp: (rw.lastTimestamp + Math.round((elapsed * CLOCK_RATE) / 1000)) >>> 0,
-        packetCount: rw.packets,
-        octetCount: rw.octets,
-      },
+      rw.ssrc,
+      info.ntpSeconds,
+      info.ntpFraction,
+      ts,
+      rw.packets,
+      rw.octets,
       CNAME,
     );
-    this.slot.send(this.#sr);
+    if (this.slot.send(this.#sr)) this.senderReportsSent++;
   }
 }

@@ -2,10 +2,12 @@ import {
   isRtcp,
   RECEIVER_REPORT_LENGTH,
   ReceptionStats,
+  readSenderInfo,
   readSequence,
   readSsrc,
   readTimestamp,
   rtpPayloadOffset,
+  type SenderInfo,
   stripRed,
 } from '@patchbay/rtp';
 import { readAudioLevelByte, volumeFromDbov } from '../levels/audioLevel.js';
@@ -27,6 +29,8 @@ export interface ProducerStats {
   packetsIn: number;
   bytesIn: number;
   rtcpIn: number;
+  /** Sender reports from the publisher, each relayed to every consumer. */
+  senderReportsIn: number;
   malformedIn: number;
   packetsForwarded: number;
 }
@@ -42,6 +46,7 @@ export class Producer {
     packetsIn: 0,
     bytesIn: 0,
     rtcpIn: 0,
+    senderReportsIn: 0,
     malformedIn: 0,
     packetsForwarded: 0,
   };
@@ -68,6 +73,8 @@ export class Producer {
   #mediaSsrc = 0;
   /** The loss fraction (0..1) the last receiver report told the publisher. */
   reportedLoss = 0;
+  /** The publisher's last sender report (one object, updated in place). */
+  readonly #senderInfo: SenderInfo = { ssrc: 0, ntpSeconds: 0, ntpFraction: 0, rtpTimestamp: 0 };
 
   constructor(audioLevelExtId: number | null = null, totals: ForwardingTotals = new ForwardingTotals()) {
     this.#levelExtId = audioLevelExtId ?? 0;
@@ -101,10 +108,18 @@ export class Producer {
     const length = buf.length;
     const totals = this.#totals;
     if (isRtcp(buf, length)) {
-      // The publisher's sender reports: their NTP time goes back in our RRs (the publisher's RTT).
+      // The publisher's sender reports: their NTP time goes back in our RRs (the publisher's RTT),
+      // and they map its RTP timestamps to its own wall clock: relay them, translated into each
+      // subscriber's SSRC and timestamp space, so subscribers see the publisher's clock
+      // (end-to-end delay).
       this.stats.rtcpIn++;
       if (buf[1] === 200 && length >= 28)
         this.#reception.onSenderReport(readSsrcAt(buf, 8), readSsrcAt(buf, 12), performance.now());
+      if (!this.#closed && readSenderInfo(buf, this.#senderInfo, length)) {
+        this.stats.senderReportsIn++;
+        const consumers = this.#consumers;
+        for (let i = 0; i < consumers.length; i++) consumers[i].relaySenderReport(this.#senderInfo);
+      }
       return;
     }
     const offset = rtpPayloadOffset(buf, length);
