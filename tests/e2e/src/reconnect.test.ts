@@ -17,6 +17,7 @@ import {
   timingListener,
   tonePublisher,
 } from './reconnectSupport.js';
+import { startImpairedServer } from './lossSupport.js';
 import { sleep, waitFor } from './support.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -149,6 +150,49 @@ describe('reconnection', () => {
       await server.stop();
     });
   }
+
+  it('the link goes down for 5 s (media and signaling): audio is back within 2 s of the link returning', async () => {
+    const { server, proxy } = await startImpairedServer(3);
+    cleanups.push(() => proxy.close());
+    cleanups.push(() => server.close());
+    const relay = await TcpRelay.start(server.port);
+    cleanups.push(() => relay.close());
+    const a = await tonePublisher(relay.url, 'link-down', 'a', 392);
+    cleanups.push(() => a.stop());
+    const b = await timingListener(relay.url, 'link-down', 'b');
+    cleanups.push(() => b.client.leave());
+    await waitFor(() => b.audibleAt.length > 50, 10000, 'b hears a');
+    await sleep(500);
+    const states: string[] = [];
+    for (const [name, c] of [
+      ['a', a.client],
+      ['b', b.client],
+    ] as const) {
+      c.on('connection-state-change', (s) => states.push(`${name} ${s}`));
+      c.on('reconnected', (i) => states.push(`${name} reconnected resumed=${String(i.resumed)}`));
+    }
+    const pcStates = (): string =>
+      `a pub ${a.client.publisherConnection?.connectionState}, b sub ${b.client.subscriberConnection?.connectionState}`;
+    proxy.linkDown(5000);
+    relay.stall(5000);
+    const downAt = performance.now();
+    await sleep(4900);
+    const during = pcStates();
+    await sleep(100);
+    const upAt = performance.now();
+    await waitFor(() => b.firstAudibleAfter(upAt + 20) !== undefined, 15000, 'b hears a after the link is back');
+    const backAt = b.firstAudibleAfter(upAt + 20) as number;
+    await sleep(1500);
+    console.log(
+      `# link down 5 s: audio back ${(backAt - upAt).toFixed(0)} ms after the link returned (${(backAt - downAt).toFixed(0)} ms after it went down); during: ${during}; after: ${pcStates()}; events: ${states.join(', ') || 'none'}; proxy dropped ${proxy.counters.up.linkDownDropped}+${proxy.counters.down.linkDownDropped} packets`,
+    );
+    assert.ok(backAt - upAt <= 2000, `audio back ${(backAt - upAt).toFixed(0)} ms after the link returned`);
+    assertPitch(b.pitch(), 392, '(after the link came back)');
+    assert.equal(a.client.connectionState, 'CONNECTED');
+    assert.equal(b.client.connectionState, 'CONNECTED');
+    await a.stop();
+    await b.client.leave();
+  });
 
   it('the native engine shape reports Reconnecting/Interrupted, then Connected/RejoinSuccess and onRejoinChannelSuccess', async () => {
     const server = await startServerOn();

@@ -84,27 +84,55 @@ export class ServerProcess {
 export class TcpRelay {
   readonly #server: net.Server;
   readonly #sockets: Set<net.Socket>;
+  readonly #state: { downUntil: number };
 
-  private constructor(server: net.Server, sockets: Set<net.Socket>) {
+  private constructor(server: net.Server, sockets: Set<net.Socket>, state: { downUntil: number }) {
     this.#server = server;
     this.#sockets = sockets;
+    this.#state = state;
   }
 
   static async start(targetPort: number): Promise<TcpRelay> {
     const sockets = new Set<net.Socket>();
+    const state = { downUntil: 0 };
     const server = net.createServer((client) => {
       const upstream = net.connect(targetPort, '127.0.0.1');
+      const forward = (from: net.Socket, to: net.Socket): void => {
+        // While the link is down, bytes wait (as in the kernel's buffers on a dead link) and go
+        // through in order when it comes back; nothing is reset.
+        let held: Buffer[] = [];
+        let timer: NodeJS.Timeout | null = null;
+        const flush = (): void => {
+          timer = null;
+          const wait = state.downUntil - Date.now();
+          if (wait > 0) {
+            timer = setTimeout(flush, wait);
+            return;
+          }
+          for (const chunk of held) to.write(chunk);
+          held = [];
+        };
+        from.on('data', (chunk: Buffer) => {
+          if (held.length === 0 && Date.now() >= state.downUntil) {
+            to.write(chunk);
+            return;
+          }
+          held.push(chunk);
+          timer ??= setTimeout(flush, Math.max(0, state.downUntil - Date.now()));
+        });
+      };
+      forward(client, upstream);
+      forward(upstream, client);
       for (const s of [client, upstream]) {
         sockets.add(s);
         s.on('close', () => sockets.delete(s));
         s.on('error', () => undefined);
       }
-      client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new TcpRelay(server, sockets);
+    return new TcpRelay(server, sockets, state);
   }
 
   get url(): string {
@@ -116,6 +144,11 @@ export class TcpRelay {
     const n = this.#sockets.size;
     for (const s of this.#sockets) s.destroy();
     return n;
+  }
+
+  /** The link goes down for `ms`: nothing passes, nothing is reset; held bytes follow afterwards. */
+  stall(ms: number): void {
+    this.#state.downUntil = Date.now() + ms;
   }
 
   close(): Promise<void> {
