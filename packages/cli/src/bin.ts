@@ -101,6 +101,18 @@ program
   )
   .option('--tls-cert <file>', 'PEM certificate: serve https/wss (default: $PATCHBAY_TLS_CERT)')
   .option('--tls-key <file>', 'PEM private key of --tls-cert (default: $PATCHBAY_TLS_KEY)')
+  .option(
+    '--redis <url>',
+    'cluster mode: redis://host:port of the Redis that places channels on nodes (default: $PATCHBAY_REDIS; none = one process)',
+  )
+  .option(
+    '--node-url <url>',
+    "cluster mode: this node's ws:// or wss:// URL as clients reach it, for redirects (default: $PATCHBAY_NODE_URL, else the listening URL)",
+  )
+  .option(
+    '--admin-token <token>',
+    'enables POST /admin/drain with "Authorization: Bearer <token>" (default: $PATCHBAY_ADMIN_TOKEN; none = no admin calls)',
+  )
   .action(async (opts) => {
     exitCode = await serveCommand(opts);
   });

@@ -10,6 +10,11 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { type ChannelView, channelView } from './admin/channelView.js';
+import { adminDrain } from './admin/adminDrain.js';
+import { ClusterNode } from './cluster/ClusterNode.js';
+import { LoadSampler } from './cluster/LoadSampler.js';
+import type { PlacementStore } from './cluster/PlacementStore.js';
+import { connectRedisStore } from './cluster/connectRedisStore.js';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './config.js';
 import { Counters } from './limits/Counters.js';
 import { KeyedRateLimiter } from './limits/RateLimiter.js';
@@ -18,6 +23,7 @@ import { ForwardingTotals } from './metrics/ForwardingTotals.js';
 import { Metrics } from './metrics/Metrics.js';
 import { DatachannelEngine } from './media/DatachannelEngine.js';
 import type { MediaEngine } from './media/MediaEngine.js';
+import type { Channel } from './room/Channel.js';
 import { ChannelRegistry } from './room/ChannelRegistry.js';
 import { type SessionContext, SignalSession } from './signaling/SignalSession.js';
 import { serveStatic } from './staticFiles.js';
@@ -32,6 +38,8 @@ export interface ServerStats {
   packetsForwarded: number;
   /** Open signaling connections, joined or not. */
   connections: number;
+  /** Cluster mode: this node's id and URL, and whether it drains; null for a single process. */
+  cluster: { node: string; url: string; draining: boolean } | null;
   /**
    * How often each error code was sent (limits such as RATE_LIMITED or CHANNEL_FULL, token
    * rejections, bad frames), and events such as `expired:join` / `expired:publishAudio`.
@@ -59,14 +67,23 @@ export class PatchbayServer {
   readonly #counters = new Counters();
   readonly #totals = new ForwardingTotals();
   readonly #metrics: Metrics;
+  /** Cluster mode: this server as a node (null for a single process). */
+  readonly cluster: ClusterNode | null;
   #closing: Promise<void> | null = null;
 
   /** @internal use createServer() */
-  constructor(options: ResolvedServerOptions, http: Server, engine: MediaEngine, log: Logger) {
+  constructor(
+    options: ResolvedServerOptions,
+    http: Server,
+    engine: MediaEngine,
+    log: Logger,
+    store: PlacementStore | null = null,
+  ) {
     this.options = options;
     this.log = log;
     this.#http = http;
     this.#engine = engine;
+    this.cluster = store ? this.#clusterNode(store) : null;
     this.#wss = new WebSocketServer({ server: http, maxPayload: 4 * options.maxMessageBytes });
     const joinLimiter = new KeyedRateLimiter(options.maxJoinsPerSecondPerIp, options.joinBurstPerIp);
     const ctx: SessionContext = {
@@ -86,6 +103,7 @@ export class PatchbayServer {
       joinLimiter,
       counters: this.#counters,
       log: log.child({ name: 'signaling' }),
+      cluster: this.cluster ?? undefined,
     };
     this.#metrics = new Metrics({
       registry: this.#registry,
@@ -107,6 +125,54 @@ export class PatchbayServer {
       for (const channel of this.#registry.channels()) channel.updateActiveSpeaker();
     }, ACTIVE_SPEAKER_INTERVAL_MS);
     this.#levelTimer.unref();
+  }
+
+  #clusterNode(store: PlacementStore): ClusterNode {
+    const sampler = new LoadSampler(this.#registry, this.#totals);
+    const node = new ClusterNode(
+      store,
+      {
+        registry: this.#registry,
+        load: () => sampler.sample(),
+        evict: (channel, why) => this.#evict(channel, why),
+      },
+      {
+        url: this.options.nodeUrl ?? this.url,
+        heartbeatMs: this.options.heartbeatMs,
+        nodeTtlMs: this.options.nodeTtlMs,
+      },
+      this.log.child({ name: 'cluster' }),
+    );
+    this.#registry.onClosed = (channel) => node.channelClosed(channel);
+    return node;
+  }
+
+  /** Sends `bye` (ServerShutdown) to the participants of `channel` (all channels if null); their SDKs reconnect. */
+  #evict(channel: Channel | null, why: string): number {
+    let evicted = 0;
+    const members = channel ? new Set(channel.participants()) : null;
+    for (const session of this.#sessions) {
+      const p = session.participant;
+      if (p && (!members || members.has(p))) {
+        session.close('ServerShutdown', why);
+        evicted++;
+      }
+    }
+    return evicted;
+  }
+
+  /**
+   * Cluster mode: stop taking new channels, give up this node's channels in the cluster map, and
+   * send their participants `bye` (ServerShutdown) so their SDKs rejoin through their entry list and
+   * are redirected to the channels' new owners. The node keeps serving as an entry point (it
+   * redirects). `patchbay serve` drains on SIGTERM in cluster mode, then closes.
+   */
+  async drain(): Promise<{ channels: number; participants: number }> {
+    if (!this.cluster) throw new TypeError('drain() needs cluster mode (the redis option)');
+    const channels = await this.cluster.drain();
+    const participants = this.#evict(null, 'this node is draining; reconnect to move to another node');
+    this.log.info({ channels, participants }, 'drained');
+    return { channels, participants };
   }
 
   /** Whether signaling is served over TLS (https/wss). */
@@ -139,6 +205,9 @@ export class PatchbayServer {
       packetsIn: 0,
       packetsForwarded: 0,
       connections: this.#sessions.size,
+      cluster: this.cluster
+        ? { node: this.cluster.id, url: this.cluster.url, draining: this.cluster.draining }
+        : null,
       counters: this.#counters.snapshot(),
     };
     for (const channel of this.#registry.channels()) {
@@ -170,7 +239,9 @@ export class PatchbayServer {
 
   #onHttp(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
+    if (path === '/admin/drain') {
+      adminDrain(req, res, this.options.adminToken, this.cluster ? () => this.drain() : null, this.log);
+    } else if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/health') {
       res
@@ -232,6 +303,7 @@ export class PatchbayServer {
       this.#http.closeAllConnections();
       await new Promise<void>((resolve) => this.#http.close(() => resolve()));
       this.#engine.close();
+      await this.cluster?.close();
       this.log.info('server closed');
     })();
     return this.#closing;
@@ -298,7 +370,25 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
       `cannot open the media port udp ${resolved.rtcBind}:${resolved.rtcPort || '(free)'}: ${(error as Error).message}`,
     );
   }
-  const server = new PatchbayServer(final, http, engine, log);
+  let store = final.placementStore;
+  if (final.redis !== null) {
+    try {
+      store = await connectRedisStore(final, log.child({ name: 'redis' }));
+    } catch (error) {
+      engine.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      throw error;
+    }
+  }
+  const server = new PatchbayServer(final, http, engine, log, store);
+  if (server.cluster) {
+    try {
+      await server.cluster.start();
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
   log.info({ url: server.url, rtcPort: final.rtcPort, announcedIp: final.announcedIp }, 'listening');
   if (server.testingMode) {
     log.warn(

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { MAX_MESSAGE_BYTES } from '@patchbay/protocol';
+import type { PlacementStore } from './cluster/PlacementStore.js';
 
 /** Options of `createServer()` / `patchbay serve`. Every field is optional; defaults below. */
 export interface ServerOptions {
@@ -50,6 +51,28 @@ export interface ServerOptions {
   tlsCert: string | null;
   /** PEM private key file of `tlsCert`. Default none (env PATCHBAY_TLS_KEY). */
   tlsKey: string | null;
+  /**
+   * Cluster mode: the Redis that places channels on nodes, `redis://[user:pass@]host:port[/db]`
+   * (`rediss://` for TLS). Default none: one process, no Redis (env PATCHBAY_REDIS).
+   */
+  redis: string | null;
+  /**
+   * Cluster mode: the WebSocket URL other nodes redirect clients to for channels this node owns; it
+   * must reach this node from the clients. Default: this server's own URL (env PATCHBAY_NODE_URL).
+   */
+  nodeUrl: string | null;
+  /** Cluster mode: prefix of every Redis key, so clusters can share a Redis. Default "patchbay:" (env PATCHBAY_REDIS_PREFIX). */
+  redisKeyPrefix: string;
+  /** Cluster mode: how often the node sends its load heartbeat. Default 1000 ms. */
+  heartbeatMs: number;
+  /** Cluster mode: a node whose heartbeat is older than this is dead and its channels are placed again. Default 3000 ms. */
+  nodeTtlMs: number;
+  /** Cluster mode: how long one Redis command may take before it counts as Redis unreachable. Default 1000 ms. */
+  redisTimeoutMs: number;
+  /** Bearer token of the admin calls (`POST /admin/drain`); none = no admin calls. Default none (env PATCHBAY_ADMIN_TOKEN). */
+  adminToken: string | null;
+  /** Cluster mode without Redis: a placement store given in code (the workers of `serve --workers`). Default none. */
+  placementStore: PlacementStore | null;
 }
 
 export type ResolvedServerOptions = ServerOptions & { rtcPort: number; rtcBind: string; announcedIp: string };
@@ -76,6 +99,14 @@ const DEFAULTS: ServerOptions = {
   joinTimeoutMs: 10000,
   tlsCert: null,
   tlsKey: null,
+  redis: null,
+  nodeUrl: null,
+  redisKeyPrefix: 'patchbay:',
+  heartbeatMs: 1000,
+  nodeTtlMs: 3000,
+  redisTimeoutMs: 1000,
+  adminToken: null,
+  placementStore: null,
 };
 
 const POSITIVE_NUMBERS = [
@@ -88,6 +119,9 @@ const POSITIVE_NUMBERS = [
   'maxTracksPerParticipant',
   'joinTimeoutMs',
   'maxMessageBytes',
+  'heartbeatMs',
+  'nodeTtlMs',
+  'redisTimeoutMs',
 ] as const;
 
 function readAppsFile(path: string): Record<string, string> {
@@ -139,6 +173,10 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     appsFile: process.env.PATCHBAY_APPS_FILE || undefined,
     tlsCert: process.env.PATCHBAY_TLS_CERT || undefined,
     tlsKey: process.env.PATCHBAY_TLS_KEY || undefined,
+    redis: process.env.PATCHBAY_REDIS || undefined,
+    nodeUrl: process.env.PATCHBAY_NODE_URL || undefined,
+    redisKeyPrefix: process.env.PATCHBAY_REDIS_PREFIX || undefined,
+    adminToken: process.env.PATCHBAY_ADMIN_TOKEN || undefined,
   });
   const o: ServerOptions = { ...DEFAULTS, ...env, ...clean(options) };
   for (const key of POSITIVE_NUMBERS) {
@@ -149,6 +187,18 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
   }
   if ((o.tlsCert === null) !== (o.tlsKey === null)) {
     throw new TypeError('TLS needs both a certificate (tlsCert) and its key (tlsKey)');
+  }
+  if (o.redis !== null && !/^rediss?:\/\//.test(o.redis)) {
+    throw new TypeError(`redis must be a redis:// or rediss:// URL, got "${o.redis}"`);
+  }
+  if (o.nodeUrl !== null && !/^wss?:\/\/[^/]/.test(o.nodeUrl)) {
+    throw new TypeError(`nodeUrl must be a ws:// or wss:// URL, got "${o.nodeUrl}"`);
+  }
+  if (o.nodeTtlMs < 2 * o.heartbeatMs) {
+    throw new TypeError(`nodeTtlMs (${o.nodeTtlMs}) must be at least twice heartbeatMs (${o.heartbeatMs})`);
+  }
+  if (o.adminToken !== null && o.adminToken.length < 16) {
+    throw new TypeError('adminToken must have at least 16 characters');
   }
   const envApp =
     process.env.PATCHBAY_APP_ID && process.env.PATCHBAY_APP_CERTIFICATE
