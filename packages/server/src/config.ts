@@ -63,9 +63,12 @@ export interface ServerOptions {
   nodeUrl: string | null;
   /** Cluster mode: prefix of every Redis key, so clusters can share a Redis. Default "patchbay:" (env PATCHBAY_REDIS_PREFIX). */
   redisKeyPrefix: string;
-  /** Cluster mode: how often the node sends its load heartbeat. Default 1000 ms. */
+  /** Cluster mode: how often the node sends its load heartbeat. Default 500 ms. */
   heartbeatMs: number;
-  /** Cluster mode: a node whose heartbeat is older than this is dead and its channels are placed again. Default 3000 ms. */
+  /**
+   * Cluster mode: a node whose last heartbeat is older than this is dead and its channels are placed
+   * again; the main part of the failover time. At least twice `heartbeatMs`. Default 2000 ms.
+   */
   nodeTtlMs: number;
   /** Cluster mode: how long one Redis command may take before it counts as Redis unreachable. Default 1000 ms. */
   redisTimeoutMs: number;
@@ -102,8 +105,8 @@ const DEFAULTS: ServerOptions = {
   redis: null,
   nodeUrl: null,
   redisKeyPrefix: 'patchbay:',
-  heartbeatMs: 1000,
-  nodeTtlMs: 3000,
+  heartbeatMs: 500,
+  nodeTtlMs: 2000,
   redisTimeoutMs: 1000,
   adminToken: null,
   placementStore: null,

@@ -76,6 +76,7 @@ describe('cluster: three nodes placing channels through one Redis', TIMEOUT, () 
     const bye = await first.peer.waitMsg((m) => m.type === 'bye');
     assert.equal(bye.reason, 'ServerShutdown', 'the participant is told to reconnect');
     assert.equal((await owner.health()).cluster.draining, true);
+    owner.drained = true;
     // Coming back through the drained node: redirected to another node, which now owns the channel.
     const back = await rawJoin(owner.url, 'drained', 'd1');
     assert.equal(back.reply.type, 'result', JSON.stringify(back.reply));
@@ -89,6 +90,55 @@ describe('cluster: three nodes placing channels through one Redis', TIMEOUT, () 
       j.peer.close();
     }
     back.peer.close();
+  });
+
+  it('SIGTERM drains the owner before it exits: its participants are told, the channel moves', async () => {
+    const first = await rawJoin(nodes.find((n) => !n.drained)!.url, 'terminated', 't1');
+    const owner = nodes.find((n) => n.url === first.url)!;
+    assert.ok(!(await owner.health()).cluster.draining, 'the owner is not the node drained before');
+    await owner.kill('SIGTERM');
+    assert.deepEqual(await owner.exited, { code: 0, signal: null }, owner.stderr);
+    const bye = await first.peer.waitMsg((m) => m.type === 'bye');
+    assert.equal(bye.reason, 'ServerShutdown');
+    nodes = nodes.filter((n) => n !== owner);
+    const back = await rawJoin(nodes[0].url, 'terminated', 't1');
+    assert.equal(back.reply.type, 'result', JSON.stringify(back.reply));
+    assert.ok(
+      nodes.some((n) => n.url === back.url),
+      'the channel lives on a running node',
+    );
+    back.peer.close();
+  });
+
+  it('a killed owner: its channels go to a live node once its heartbeat expires', async (t) => {
+    nodes.push(await NodeProcess.start(redis.url)); // a node joining the running cluster
+    const live = nodes.filter((n) => !n.drained);
+    assert.equal(live.length, 2);
+    const first = await rawJoin(live[0].url, 'killed', 'k1');
+    const owner = live.find((n) => n.url === first.url)!;
+    const survivor = live.find((n) => n !== owner)!;
+    await owner.kill('SIGKILL');
+    const killedAt = Date.now();
+    await first.peer.closed;
+    nodes = nodes.filter((n) => n !== owner);
+    // Rejoin through the survivor until the channel is placed on a live node (a redirect to the dead
+    // owner fails to connect while its heartbeat has not expired yet).
+    let placedAt = 0;
+    while (Date.now() - killedAt < 10000) {
+      const again = await rawJoin(survivor.url, 'killed', 'k1').catch(() => null);
+      if (again?.reply.type === 'result') {
+        placedAt = Date.now();
+        assert.equal(again.url, survivor.url);
+        again.peer.close();
+        break;
+      }
+      again?.peer.close();
+      await sleep(100);
+    }
+    assert.ok(placedAt > 0, 'the channel was placed again');
+    const ms = placedAt - killedAt;
+    t.diagnostic(`failover: channel reassigned ${ms} ms after its owner was killed (node TTL 2000 ms)`);
+    assert.ok(ms < 3500, `reassigned after ${ms} ms`);
   });
 });
 

@@ -74,6 +74,8 @@ export class NodeProcess {
   readonly httpUrl: string;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr = '';
+  /** Set by a test that drained it. */
+  drained = false;
 
   private constructor(child: ChildProcess, url: string, httpUrl: string) {
     this.child = child;
