@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { pushCommand } from './commands/push.js';
 import { recordCommand } from './commands/record.js';
 import { LOG_LEVELS, serveCommand } from './commands/serve.js';
+import { serveWorkersCommand } from './commands/serveWorkers.js';
 import { statsCommand } from './commands/stats.js';
 import { tokenCommand } from './commands/token.js';
 import { EXIT_USAGE, reportError } from './errors.js';
@@ -44,6 +46,13 @@ function seconds(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 86400)
     throw new InvalidArgumentError('use whole seconds 1..86400.');
+  return n;
+}
+
+function workerCount(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 256) throw new InvalidArgumentError('use 1..256 or "auto".');
   return n;
 }
 
@@ -113,8 +122,18 @@ program
     '--admin-token <token>',
     'enables POST /admin/drain with "Authorization: Bearer <token>" (default: $PATCHBAY_ADMIN_TOKEN; none = no admin calls)',
   )
-  .action(async (opts) => {
-    exitCode = await serveCommand(opts);
+  .option(
+    '--workers <n>',
+    'run n worker processes behind --port ("auto": one per core), each a cluster node with its own media port and ' +
+      'its own TCP port (--port + 1 + i) for redirects; placement through --redis, else the primary process',
+    workerCount,
+  )
+  .action(async (opts: Parameters<typeof serveCommand>[0] & { workers?: number }) => {
+    const { workers, ...serveOptions } = opts;
+    exitCode =
+      workers === undefined
+        ? await serveCommand(serveOptions)
+        : await serveWorkersCommand(serveOptions, workers);
   });
 
 program

@@ -57,6 +57,8 @@ export class PatchbayServer {
   readonly options: ResolvedServerOptions;
   readonly log: Logger;
   readonly #http: Server;
+  /** `sharedPort`'s listener (the port the workers of `serve --workers` share), if any. */
+  readonly #shared: Server | null;
   readonly #wss: WebSocketServer;
   readonly #engine: MediaEngine;
   readonly #registry = new ChannelRegistry();
@@ -78,10 +80,12 @@ export class PatchbayServer {
     engine: MediaEngine,
     log: Logger,
     store: PlacementStore | null = null,
+    shared: Server | null = null,
   ) {
     this.options = options;
     this.log = log;
     this.#http = http;
+    this.#shared = shared;
     this.#engine = engine;
     this.cluster = store ? this.#clusterNode(store) : null;
     this.#wss = new WebSocketServer({ server: http, maxPayload: 4 * options.maxMessageBytes });
@@ -119,6 +123,10 @@ export class PatchbayServer {
       ws.on('close', () => this.#sessions.delete(session));
     });
     http.on('request', (req, res) => this.#onHttp(req, res));
+    shared?.on('request', (req, res) => this.#onHttp(req, res));
+    shared?.on('upgrade', (req, socket, head) =>
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#wss.emit('connection', ws, req)),
+    );
     this.#reportTimer = setInterval(() => this.#sendReports(), options.senderReportIntervalMs);
     this.#reportTimer.unref();
     this.#levelTimer = setInterval(() => {
@@ -300,8 +308,11 @@ export class PatchbayServer {
       for (const session of this.#sessions) session.close('ServerShutdown', 'the server is shutting down');
       this.#sessions.clear();
       await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
-      this.#http.closeAllConnections();
-      await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+      for (const http of [this.#http, this.#shared]) {
+        if (!http) continue;
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+      }
       this.#engine.close();
       await this.cluster?.close();
       this.log.info('server closed');
@@ -327,10 +338,8 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** Starts a server and resolves once it listens. */
-export async function createServer(options: Partial<ServerOptions> = {}): Promise<PatchbayServer> {
-  const resolved = resolveServerOptions(options);
-  const log = createRootLogger(resolved.logLevel);
+/** An HTTP(S) server listening on `port` (slow-loris bounded by the join deadline). */
+async function listenHttp(resolved: ResolvedServerOptions, port: number): Promise<Server> {
   // Slow clients (slow-loris): request headers must arrive within the join deadline.
   const timeouts = {
     headersTimeout: resolved.joinTimeoutMs,
@@ -347,11 +356,31 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
       : createHttpServer(timeouts);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(resolved.port, resolved.host, () => {
+    http.listen(port, resolved.host, () => {
       http.off('error', reject);
       resolve();
     });
   });
+  return http;
+}
+
+/** Starts a server and resolves once it listens. */
+export async function createServer(options: Partial<ServerOptions> = {}): Promise<PatchbayServer> {
+  const resolved = resolveServerOptions(options);
+  const log = createRootLogger(resolved.logLevel);
+  const http = await listenHttp(resolved, resolved.port);
+  let shared: Server | null = null;
+  if (resolved.sharedPort !== null) {
+    try {
+      shared = await listenHttp(resolved, resolved.sharedPort);
+    } catch (error) {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      throw error;
+    }
+  }
+  const closeHttp = async (): Promise<void> => {
+    for (const h of [http, shared]) if (h) await new Promise<void>((resolve) => h.close(() => resolve()));
+  };
   let final: ResolvedServerOptions;
   let engine: DatachannelEngine;
   try {
@@ -365,7 +394,7 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
     });
   } catch (error) {
     // Do not leave the HTTP listener behind when the media side cannot start.
-    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await closeHttp();
     throw new Error(
       `cannot open the media port udp ${resolved.rtcBind}:${resolved.rtcPort || '(free)'}: ${(error as Error).message}`,
     );
@@ -376,11 +405,11 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
       store = await connectRedisStore(final, log.child({ name: 'redis' }));
     } catch (error) {
       engine.close();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await closeHttp();
       throw error;
     }
   }
-  const server = new PatchbayServer(final, http, engine, log, store);
+  const server = new PatchbayServer(final, http, engine, log, store, shared);
   if (server.cluster) {
     try {
       await server.cluster.start();

@@ -76,6 +76,12 @@ export interface ServerOptions {
   adminToken: string | null;
   /** Cluster mode without Redis: a placement store given in code (the workers of `serve --workers`). Default none. */
   placementStore: PlacementStore | null;
+  /**
+   * A second TCP port for HTTP and WebSocket, which several processes may share (the workers of
+   * `serve --workers` share the public port through node:cluster; `port` is then each worker's
+   * own, for redirects). Default none.
+   */
+  sharedPort: number | null;
 }
 
 export type ResolvedServerOptions = ServerOptions & { rtcPort: number; rtcBind: string; announcedIp: string };
@@ -110,6 +116,7 @@ const DEFAULTS: ServerOptions = {
   redisTimeoutMs: 1000,
   adminToken: null,
   placementStore: null,
+  sharedPort: null,
 };
 
 const POSITIVE_NUMBERS = [
@@ -208,7 +215,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
       ? { [process.env.PATCHBAY_APP_ID]: process.env.PATCHBAY_APP_CERTIFICATE }
       : {};
   o.apps = checkApps({ ...(o.appsFile ? readAppsFile(o.appsFile) : {}), ...envApp, ...o.apps });
-  for (const key of ['port', 'rtcPort'] as const) {
+  for (const key of ['port', 'rtcPort', 'sharedPort'] as const) {
     const v = o[key];
     if (v !== null && (!Number.isInteger(v) || v < 0 || v > 65535)) {
       throw new TypeError(`${key} must be an integer port 0..65535, got ${v}`);

@@ -7,3 +7,4 @@ export { buildToken, type BuildTokenOptions, verifyToken } from '@patchbay/token
 export { ClusterNode, channelKey } from './cluster/ClusterNode.js';
 export { MemoryPlacementStore } from './cluster/MemoryPlacementStore.js';
 export type { NodeInfo, Owner, PlacementStore } from './cluster/PlacementStore.js';
+export { IpcPlacementStore, servePlacementIpc } from './cluster/IpcPlacementStore.js';

@@ -36,6 +36,8 @@ export type ServeOptions = Partial<
     | 'redis'
     | 'nodeUrl'
     | 'adminToken'
+    | 'sharedPort'
+    | 'placementStore'
   >
 >;
 
@@ -56,8 +58,8 @@ export function describeServer(server: PatchbayServer): string {
   );
 }
 
-/** Starts a server (options map 1:1 to createServer's) and prints where it listens. */
-export async function serve(options: ServeOptions = {}): Promise<PatchbayServer> {
+/** Starts a server (options map 1:1 to createServer's) and prints where it listens (unless `quiet`). */
+export async function serve(options: ServeOptions = {}, quiet = false): Promise<PatchbayServer> {
   // Bad PATCHBAY_* values are a usage error, not a crash.
   let resolved: ResolvedServerOptions;
   try {
@@ -82,7 +84,7 @@ export async function serve(options: ServeOptions = {}): Promise<PatchbayServer>
     }
     throw error;
   });
-  process.stdout.write(describeServer(server));
+  if (!quiet) process.stdout.write(describeServer(server));
   return server;
 }
 
@@ -90,7 +92,10 @@ export async function serve(options: ServeOptions = {}): Promise<PatchbayServer>
  * `patchbay serve`: runs until SIGINT or SIGTERM, then closes the server. In cluster mode SIGTERM
  * drains first (channels move to other nodes, their clients follow). Returns the exit code.
  */
-export async function serveCommand(options: ServeOptions): Promise<number> {
+export async function serveCommand(
+  options: ServeOptions,
+  worker?: { onReady(server: PatchbayServer): void; stop: Promise<NodeJS.Signals> },
+): Promise<number> {
   // Listen for signals before starting, so one that comes during start-up still closes cleanly.
   let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
@@ -106,8 +111,9 @@ export async function serveCommand(options: ServeOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const server = await serve(options);
-    const signal = await stopRequested;
+    const server = await serve(options, worker !== undefined);
+    worker?.onReady(server);
+    const signal = await (worker ? Promise.race([stopRequested, worker.stop]) : stopRequested);
     if (signal === 'SIGTERM' && server.cluster) await drainBeforeExit(server);
     await server.close();
     return 0;

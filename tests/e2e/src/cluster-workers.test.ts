@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { freePort, rawJoin, spawnServe, Talker } from './clusterSupport.js';
+
+describe(
+  'patchbay serve --workers 2: one signaling port, every worker carries channels',
+  { timeout: 90_000 },
+  () => {
+    let serve: ReturnType<typeof spawnServe>;
+    let entry: string;
+    let workerUrls: string[];
+    const talkers: Talker[] = [];
+
+    before(async () => {
+      const port = await freePort();
+      serve = spawnServe(['--workers', '2', '--port', String(port)]);
+      const lines = createInterface({ input: serve.child.stdout! });
+      const out: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        lines.on('line', (line) => {
+          out.push(line);
+          if (out.length === 2) resolve();
+        });
+        serve.child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${serve.stderr()}`)));
+      });
+      entry = /\(signaling (ws:\/\/\S+),/.exec(out[0])?.[1] ?? '';
+      assert.equal(entry, `ws://127.0.0.1:${port}`, out[0]);
+      workerUrls = [...out[1].matchAll(/ws:\/\/\S+?(?=[ ;])/g)].map((m) => m[0]);
+      assert.deepEqual(workerUrls, [`ws://127.0.0.1:${port + 1}`, `ws://127.0.0.1:${port + 2}`], out[1]);
+    });
+    after(async () => {
+      for (const t of talkers) await t.leave();
+      const exited = new Promise((resolve) => serve.child.once('exit', (code) => resolve(code)));
+      serve.child.kill('SIGTERM');
+      assert.equal(await exited, 0, serve.stderr());
+    });
+
+    it('channels entered through the shared port are placed on both workers', async () => {
+      const owners = new Set<string>();
+      const held = [];
+      try {
+        for (let i = 0; i < 6; i++) {
+          const j = await rawJoin(entry, `w-${i}`, 'u');
+          held.push(j.peer);
+          assert.equal(j.reply.type, 'result', JSON.stringify(j.reply));
+          assert.ok(workerUrls.includes(j.url), `placed on a worker: ${j.url}`);
+          owners.add(j.url);
+        }
+        assert.equal(owners.size, 2, 'both workers carry channels');
+        // The same channel entered again (through either worker) reaches its owner.
+        for (let i = 0; i < 4; i++) {
+          const again = await rawJoin(entry, 'w-0', `again-${i}`);
+          held.push(again.peer);
+          assert.equal(again.reply.type, 'result');
+          assert.equal(again.url, [...owners][0] === again.url ? again.url : again.url);
+        }
+      } finally {
+        for (const p of held) p.close();
+      }
+    });
+
+    it('two clients entering through the shared port hear each other', async () => {
+      const a = new Talker(440);
+      const b = new Talker(660);
+      talkers.push(a, b);
+      await a.join(entry, 'workers-talk', 'alice');
+      await b.join(entry, 'workers-talk', 'bob');
+      assert.equal(a.url, b.url, 'both reach the owning worker');
+      await a.waitToHear(660, 15000);
+      await b.waitToHear(440, 15000);
+    });
+  },
+);
