@@ -7,6 +7,7 @@ import {
   type ServerNotification,
   type Uid,
   uidSchema,
+  type UserInfo,
 } from '@patchbay/protocol';
 import {
   AudioStatsPoller,
@@ -19,7 +20,14 @@ import { TypedEmitter } from './EventEmitter.js';
 import { SerialQueue, waitForIceGathering } from './negotiation.js';
 import { PatchbayError } from './PatchbayError.js';
 import type { MediaStreamTrackLike, PeerConnectionLike, Platform } from './platform.js';
-import { type RemoteUser, userKey } from './RemoteUser.js';
+import {
+  type ReconnectPolicy,
+  reconnectDelay,
+  reconnectTarget,
+  resolveReconnectPolicy,
+} from './reconnect.js';
+import type { RemoteUser } from './RemoteUser.js';
+import { RemoteUsers } from './RemoteUsers.js';
 import { SignalClient } from './SignalClient.js';
 
 export type ConnectionState = 'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'DISCONNECTING' | 'RECONNECTING';
@@ -55,15 +63,39 @@ export type ChannelSessionEvents<T> = {
   'active-speaker': [uid: Uid | null];
   /** Every 2 s while joined: uplink and downlink quality 0..6 from loss and round-trip time. */
   'network-quality': [quality: NetworkQuality];
+  /**
+   * The connection to the server was restored after a loss. `resumed`: the server kept the
+   * session (media never stopped); otherwise the client joined again and republished and
+   * resubscribed by itself. `outageMs`: from the loss to CONNECTED again.
+   */
+  reconnected: [info: { resumed: boolean; outageMs: number; attempts: number }];
+  /**
+   * Node SDK: the media path was down while publishing (reconnection) and is back. Pushed audio
+   * was queued meanwhile; `droppedMs` of the oldest did not fit in the queues and was dropped.
+   */
+  'local-audio-outage': [info: { durationMs: number; droppedMs: number; queuedMs: number }];
+  /** Reconnection gave up (RECONNECT_FAILED, or an error no retry can fix); the state is DISCONNECTED. */
+  'reconnect-failed': [error: PatchbayError];
 };
 
 export interface ChannelSessionOptions<T> {
-  /** WebSocket URL of the Patchbay server. */
-  server: string;
+  /**
+   * WebSocket URL of the Patchbay server, or several entry URLs of a cluster: join uses the first;
+   * reconnection tries the server that served us last, then these in turn.
+   */
+  server: string | readonly string[];
   /** Wraps a received MediaStreamTrack in the SDK's remote track type. */
   wrapRemoteTrack(user: RemoteUser<T>, track: MediaStreamTrackLike, mid: string): T;
   /** The wrapped track no longer receives (unsubscribed, unpublished, left). */
   releaseRemoteTrack(track: T): void;
+  /**
+   * After a reconnection that had to resubscribe: point an existing wrapped track at the new
+   * receiver track, so the app's object keeps playing. Without it the track is released and the
+   * user is announced as unpublished then published again.
+   */
+  rebindRemoteTrack?(track: T, mediaTrack: MediaStreamTrackLike, mid: string): void;
+  /** Retry schedule after a lost connection (see ReconnectPolicy for the defaults). */
+  reconnect?: Partial<ReconnectPolicy>;
   /** Default 10000 ms. */
   requestTimeoutMs?: number;
   /** "rtc" (everyone is a host) or "live" (hosts and audience). Default "rtc". */
@@ -72,21 +104,52 @@ export interface ChannelSessionOptions<T> {
   role?: Role;
 }
 
+/** Errors a retry cannot fix: reconnection stops at once. */
+const FATAL_ON_RECONNECT: ReadonlySet<string> = new Set([
+  ErrorCode.INVALID_TOKEN,
+  ErrorCode.TOKEN_EXPIRED,
+  ErrorCode.INVALID_APP_ID,
+  ErrorCode.NO_PRIVILEGE,
+  ErrorCode.INVALID_PARAMS,
+]);
+
+/** Redirects one join may follow (cluster: entry node → owner node). */
+const MAX_REDIRECTS = 3;
+
+interface JoinParams {
+  appId: string;
+  channel: string;
+  token: string | null;
+}
+
 /**
  * The runtime-agnostic core of a client: signaling, channel membership, the publisher
  * connection (client offers) and the subscriber connection (server offers, one m-line per
  * subscribed user). The SDKs wrap it in their public API shapes.
+ *
+ * Reconnection: when the WebSocket drops (or the server says it shuts down), the state becomes
+ * RECONNECTING and the client retries on its {@link ReconnectPolicy} schedule. It first asks the
+ * server to `resume` the session (media untouched); if the server no longer has it (restart,
+ * failover) it joins again with the same uid, republishes and resubscribes. A publisher media
+ * connection that fails on its own is re-established the same way.
  */
 export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   readonly #platform: Platform;
   readonly #options: ChannelSessionOptions<T>;
+  readonly #entries: readonly string[];
+  readonly #policy: ReconnectPolicy;
   readonly #ops = new SerialQueue();
-  readonly #users = new Map<string, RemoteUser<T>>();
-  readonly #subscribedMid = new Map<string, string>();
+  readonly #users: RemoteUsers<T>;
   #signal: SignalClient | null = null;
   #state: ConnectionState = 'DISCONNECTED';
   #uid: Uid | null = null;
   #channel: string | null = null;
+  #joinParams: JoinParams | null = null;
+  #sessionId: string | undefined;
+  /** The server that accepted our join or resume (after redirects). */
+  #serverUrl: string;
+  /** Bumped by leave/teardown: a reconnection loop of an older generation stops. */
+  #generation = 0;
   #publisher: PeerConnectionLike | null = null;
   #publishedTrack: MediaStreamTrackLike | null = null;
   #subscriber: PeerConnectionLike | null = null;
@@ -98,8 +161,18 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     super();
     this.#platform = platform;
     this.#options = options;
+    const entries = typeof options.server === 'string' ? [options.server] : [...options.server];
+    if (entries.length === 0 || entries.some((u) => typeof u !== 'string' || u.length === 0))
+      throw PatchbayError.invalidParams('server must be a WebSocket URL or a non-empty list of them');
+    this.#entries = entries;
+    this.#serverUrl = entries[0] as string;
+    this.#policy = resolveReconnectPolicy(options.reconnect);
     this.#mode = options.mode ?? 'rtc';
     this.#role = options.role ?? (this.#mode === 'live' ? 'audience' : 'host');
+    this.#users = new RemoteUsers<T>(
+      (track) => options.releaseRemoteTrack(track),
+      (event, ...args) => this.emit(event, ...args),
+    );
   }
 
   /** The role this client has (live mode) or will join with. Always "host" in rtc mode. */
@@ -116,8 +189,12 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   get channelName(): string | null {
     return this.#channel;
   }
+  /** The server URL this client is (or was last) connected to, after any cluster redirect. */
+  get serverUrl(): string {
+    return this.#serverUrl;
+  }
   get remoteUsers(): RemoteUser<T>[] {
-    return [...this.#users.values()];
+    return this.#users.values();
   }
   get publisherConnection(): PeerConnectionLike | null {
     return this.#publisher;
@@ -164,10 +241,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       get subscriberConnection() {
         return session.#subscriber;
       },
-      uidForMid(mid) {
-        for (const [key, m] of session.#subscribedMid) if (m === mid) return session.#users.get(key)?.uid;
-        return undefined;
-      },
+      uidForMid: (mid) => this.#users.uidForMid(mid),
       onQuality: (quality) => this.emit('network-quality', quality),
     };
   }
@@ -191,45 +265,74 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       throw PatchbayError.invalidParams('uid must be a uint32 number, a 1-255 character string, or null');
     }
     this.#setState('CONNECTING');
+    const generation = this.#generation;
+    const params: JoinParams = { appId, channel, token: token ?? null };
     try {
-      const signal = await SignalClient.connect(
-        this.#platform,
-        this.#options.server,
-        {
-          onNotification: (m) => this.#onNotification(m),
-          onDisconnected: () => this.#teardown('NETWORK_ERROR'),
-        },
-        this.#options.requestTimeoutMs,
-      );
-      this.#signal = signal;
-      if ((this.#state as ConnectionState) !== 'CONNECTING') {
-        signal.close();
-        throw new PatchbayError(ErrorCode.OPERATION_ABORTED, 'leave() was called while joining');
-      }
-      const result = await signal.request('join', {
-        appId,
-        channel,
-        token: token ?? null,
-        uid: wanted,
-        mode: this.#mode,
-        role: this.clientRole,
-      });
+      const result = await this.#joinVia(this.#entries[0] as string, params, wanted, generation);
+      this.#joinParams = params;
       this.#uid = result.uid;
       this.#channel = result.channel;
-      for (const info of result.users) this.#addUser(info.uid, info.hasAudio);
+      this.#sessionId = result.sessionId;
       this.#setState('CONNECTED');
       // Users (and their tracks, and their mute state) already present are announced like newcomers.
-      for (const info of result.users) {
-        const user = this.#users.get(userKey(info.uid));
-        if (!user) continue;
-        this.emit('user-joined', user);
-        if (user.hasAudio) this.emit('user-published', user, 'audio');
-        if (info.muted) this.emit('user-info-updated', user.uid, 'mute-audio');
-      }
+      this.#users.announceInitial(result.users);
       return result.uid;
     } catch (error) {
-      this.#teardown();
+      if (generation === this.#generation) this.#teardown();
       throw error;
+    }
+  }
+
+  /** Opens a signaling connection whose loss starts reconnection (if it is still the current one). */
+  async #connect(url: string, generation: number): Promise<SignalClient> {
+    const holder: { signal?: SignalClient } = {};
+    const signal = await SignalClient.connect(
+      this.#platform,
+      url,
+      {
+        onNotification: (m) => {
+          if (holder.signal === this.#signal) this.#onNotification(m);
+        },
+        onDisconnected: () => {
+          if (holder.signal === this.#signal) this.#onConnectionLost();
+        },
+      },
+      this.#options.requestTimeoutMs,
+    );
+    holder.signal = signal;
+    if (generation !== this.#generation) {
+      signal.close();
+      throw new PatchbayError(ErrorCode.OPERATION_ABORTED, 'leave() was called while connecting');
+    }
+    return signal;
+  }
+
+  /** Connects to `url` and joins, following cluster redirects; the accepting socket becomes current. */
+  async #joinVia(
+    url: string,
+    params: JoinParams,
+    uid: Uid | null,
+    generation: number,
+  ): Promise<{ uid: Uid; channel: string; users: UserInfo[]; sessionId?: string | undefined }> {
+    for (let hop = 0; ; hop++) {
+      const signal = await this.#connect(url, generation);
+      this.#signal = signal;
+      try {
+        const result = await signal.request('join', {
+          ...params,
+          uid,
+          mode: this.#mode,
+          role: this.clientRole,
+        });
+        this.#serverUrl = url;
+        return result;
+      } catch (error) {
+        const redirect = error instanceof PatchbayError ? error.redirect : undefined;
+        if (this.#signal === signal) this.#signal = null;
+        signal.close();
+        if (!redirect || hop >= MAX_REDIRECTS) throw error;
+        url = redirect;
+      }
     }
   }
 
@@ -248,6 +351,8 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   }
 
   #teardown(reason?: DisconnectedReason): void {
+    this.#generation++;
+    this.#setMediaOutage(false);
     this.#signal?.close();
     this.#signal = null;
     this.#publisher?.close();
@@ -255,13 +360,145 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     this.#publishedTrack = null;
     this.#subscriber?.close();
     this.#subscriber = null;
-    for (const user of this.#users.values()) this.#releaseTrack(user);
     this.#users.clear();
-    this.#subscribedMid.clear();
     this.#uid = null;
     this.#channel = null;
+    this.#joinParams = null;
+    this.#sessionId = undefined;
+    this.#serverUrl = this.#entries[0] as string;
     this.#setState('DISCONNECTED', reason);
   }
+
+  /** The socket dropped, or the server is going away: reconnect in the background. */
+  #onConnectionLost(): void {
+    if (this.#state !== 'CONNECTED' || !this.#joinParams || this.#policy.giveUpAfterMs === 0) {
+      if (this.#state !== 'DISCONNECTED' && this.#state !== 'RECONNECTING') this.#teardown('NETWORK_ERROR');
+      return;
+    }
+    this.#signal?.close();
+    this.#signal = null;
+    this.#setMediaOutage(true);
+    this.#setState('RECONNECTING', 'NETWORK_ERROR');
+    void this.#reconnectLoop(this.#generation);
+  }
+
+  async #reconnectLoop(generation: number): Promise<void> {
+    const started = Date.now();
+    let lastError = new PatchbayError(ErrorCode.RECONNECT_FAILED, 'the connection to the server was lost');
+    for (let attempt = 0; ; attempt++) {
+      const delay = reconnectDelay(this.#policy, attempt, Math.random);
+      if (attempt > 0 && Date.now() - started + delay > this.#policy.giveUpAfterMs) break;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      if (generation !== this.#generation) return;
+      const url = reconnectTarget(this.#serverUrl, this.#entries, attempt);
+      try {
+        const resumed = await this.#reattach(url, generation);
+        if (generation !== this.#generation) return;
+        this.#setState('CONNECTED');
+        this.emit('reconnected', { resumed, outageMs: Date.now() - started, attempts: attempt + 1 });
+        return;
+      } catch (error) {
+        if (generation !== this.#generation) return;
+        this.#signal?.close();
+        this.#signal = null;
+        lastError = error instanceof PatchbayError ? error : PatchbayError.from(error);
+        if (FATAL_ON_RECONNECT.has(lastError.code)) break;
+      }
+    }
+    if (generation !== this.#generation) return;
+    const failure = FATAL_ON_RECONNECT.has(lastError.code)
+      ? lastError
+      : new PatchbayError(
+          ErrorCode.RECONNECT_FAILED,
+          `could not reconnect within ${this.#policy.giveUpAfterMs} ms: ${lastError.message}`,
+        );
+    this.#teardown('NETWORK_ERROR');
+    this.emit('reconnect-failed', failure);
+  }
+
+  /** One reconnection attempt: resume the session, or join again and restore the media. */
+  async #reattach(url: string, generation: number): Promise<boolean> {
+    const params = this.#joinParams;
+    if (!params) throw new PatchbayError(ErrorCode.OPERATION_ABORTED, 'left while reconnecting');
+    if (this.#sessionId) {
+      const signal = await this.#connect(url, generation);
+      this.#signal = signal;
+      try {
+        const result = await signal.request('resume', { sessionId: this.#sessionId });
+        this.#serverUrl = url;
+        this.#sessionId = result.sessionId ?? this.#sessionId;
+        this.#users.reconcile(result.users);
+        const publisher = this.#publisher;
+        if (publisher && isDead(publisher)) void this.#restorePublisher();
+        else if (!publisher || publisher.connectionState === 'connected') this.#setMediaOutage(false);
+        return true;
+      } catch (error) {
+        if (!(error instanceof PatchbayError) || error.code !== ErrorCode.SESSION_NOT_FOUND) throw error;
+        this.#signal = null;
+        signal.close();
+      }
+    }
+    const result = await this.#joinVia(url, params, this.#uid, generation);
+    this.#uid = result.uid;
+    this.#sessionId = result.sessionId;
+    // A new server-side session: the old media connections lead nowhere.
+    const track = this.#publishedTrack;
+    this.#publisher?.close();
+    this.#publisher = null;
+    this.#publishedTrack = null;
+    this.#subscriber?.close();
+    this.#subscriber = null;
+    this.#users.clearMids();
+    const resubscribe = this.#users.reconcile(result.users);
+    this.#setState('CONNECTED');
+    if (track) await this.#ops.run(() => this.#publishOn(this.#requireConnected('republish'), track));
+    else this.#setMediaOutage(false);
+    for (const user of resubscribe) await this.#resubscribe(user);
+    return false;
+  }
+
+  /** A publisher connection that failed by itself is replaced (the server unpublished it). */
+  async #restorePublisher(): Promise<void> {
+    await this.#ops.run(async () => {
+      const track = this.#publishedTrack;
+      const old = this.#publisher;
+      if (!track || !old || !isDead(old) || this.#state !== 'CONNECTED') return;
+      this.#publisher = null;
+      old.close();
+      const signal = this.#requireConnected('republish');
+      await signal.request('unpublish', {});
+      await this.#publishOn(signal, track);
+    });
+  }
+
+  async #resubscribe(user: RemoteUser<T>): Promise<void> {
+    const track = user.audioTrack;
+    try {
+      if (track !== undefined && this.#options.rebindRemoteTrack) {
+        await this.#ops.run(() => this.#subscribeOn(this.#requireConnected('resubscribe'), user, track));
+        return;
+      }
+      this.#users.releaseTrack(user);
+      this.emit('user-unpublished', user, 'audio');
+      this.emit('user-published', user, 'audio');
+    } catch {
+      // the user may have left meanwhile; its events say so
+    }
+  }
+
+  #mediaOutage = false;
+
+  #setMediaOutage(on: boolean): void {
+    if (this.#mediaOutage === on) return;
+    this.#mediaOutage = on;
+    this.onMediaOutage(on);
+  }
+
+  /**
+   * The published media path went down (reconnecting, or the publisher connection lost its
+   * network) or came back. The Node SDK queues pushed audio meanwhile. No-op here.
+   */
+  protected onMediaOutage(_down: boolean): void {}
 
   #requireConnected(what: string): SignalClient {
     if (this.#state !== 'CONNECTED' || !this.#signal) {
@@ -269,7 +506,6 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     }
     return this.#signal;
   }
-
   /**
    * Replaces the token without reconnecting (call it on `token-privilege-will-expire`). The new
    * token must be for the same app, channel and uid; its expiries replace the old ones.
@@ -319,21 +555,32 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         this.#publishedTrack = track;
         return;
       }
-      const pc = this.#platform.createPeerConnection();
-      this.#publisher = pc;
-      try {
-        pc.addTransceiver(track, { direction: 'sendonly' });
-        await pc.setLocalDescription(await pc.createOffer());
-        await waitForIceGathering(pc);
-        const { sdp } = await signal.request('publish', { sdp: pc.localDescription?.sdp ?? '' });
-        await pc.setRemoteDescription({ type: 'answer', sdp });
-        this.#publishedTrack = track;
-      } catch (error) {
-        pc.close();
-        if (this.#publisher === pc) this.#publisher = null;
-        throw error;
-      }
+      await this.#publishOn(signal, track);
     });
+  }
+
+  async #publishOn(signal: SignalClient, track: MediaStreamTrackLike): Promise<void> {
+    const pc = this.#platform.createPeerConnection();
+    this.#publisher = pc;
+    try {
+      pc.addTransceiver(track, { direction: 'sendonly' });
+      await pc.setLocalDescription(await pc.createOffer());
+      await waitForIceGathering(pc);
+      const { sdp } = await signal.request('publish', { sdp: pc.localDescription?.sdp ?? '' });
+      await pc.setRemoteDescription({ type: 'answer', sdp });
+      this.#publishedTrack = track;
+      pc.onconnectionstatechange = () => {
+        if (pc !== this.#publisher) return;
+        const state = pc.connectionState;
+        if (state === 'connected') this.#setMediaOutage(this.#state === 'RECONNECTING');
+        else if (state === 'disconnected' || state === 'failed') this.#setMediaOutage(true);
+        if (state === 'failed') void this.#restorePublisher();
+      };
+    } catch (error) {
+      pc.close();
+      if (this.#publisher === pc) this.#publisher = null;
+      throw error;
+    }
   }
 
   unpublishTrack(): Promise<void> {
@@ -362,7 +609,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
 
   #resolveUser(userOrUid: RemoteUser<T> | Uid): RemoteUser<T> {
     const uid = typeof userOrUid === 'object' && userOrUid !== null ? userOrUid.uid : userOrUid;
-    const user = this.#users.get(userKey(uid as Uid));
+    const user = this.#users.get(uid as Uid);
     if (!user)
       throw new PatchbayError(ErrorCode.INVALID_REMOTE_USER, `user ${String(uid)} is not in the channel`);
     return user;
@@ -382,26 +629,35 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     }
     return this.#ops.run(async () => {
       if (user.audioTrack !== undefined) return user.audioTrack;
-      const result = await signal.request('subscribe', { uid: user.uid });
-      let pc = this.#subscriber;
-      if (result.offer) {
-        pc ??= this.#subscriber = this.#platform.createPeerConnection();
-        await pc.setRemoteDescription({ type: 'offer', sdp: result.offer });
-        const answer = await pc.createAnswer();
-        // The server must hold our DTLS fingerprint before our handshake can reach it, so the
-        // answer goes out before setLocalDescription starts ICE/DTLS. It needs no candidates:
-        // the server learns our address from our connectivity checks.
-        await signal.request('answer', { sdp: answer.sdp ?? '' });
-        await pc.setLocalDescription(answer);
-      }
-      const transceiver = pc?.getTransceivers().find((t) => t.mid === result.mid);
-      if (!transceiver)
-        throw new PatchbayError(ErrorCode.NEGOTIATION_FAILED, `no receiver for m-line ${result.mid}`);
-      this.#subscribedMid.set(userKey(user.uid), result.mid);
-      const track = this.#options.wrapRemoteTrack(user, transceiver.receiver.track, result.mid);
-      user.audioTrack = track;
-      return track;
+      return this.#subscribeOn(signal, user);
     });
+  }
+
+  /** Subscribes on the server and wraps (or, when reconnecting, rebinds) the user's track. */
+  async #subscribeOn(signal: SignalClient, user: RemoteUser<T>, existing?: T): Promise<T> {
+    const result = await signal.request('subscribe', { uid: user.uid });
+    let pc = this.#subscriber;
+    if (result.offer) {
+      pc ??= this.#subscriber = this.#platform.createPeerConnection();
+      await pc.setRemoteDescription({ type: 'offer', sdp: result.offer });
+      const answer = await pc.createAnswer();
+      // The server must hold our DTLS fingerprint before our handshake can reach it, so the
+      // answer goes out before setLocalDescription starts ICE/DTLS. It needs no candidates:
+      // the server learns our address from our connectivity checks.
+      await signal.request('answer', { sdp: answer.sdp ?? '' });
+      await pc.setLocalDescription(answer);
+    }
+    const transceiver = pc?.getTransceivers().find((t) => t.mid === result.mid);
+    if (!transceiver)
+      throw new PatchbayError(ErrorCode.NEGOTIATION_FAILED, `no receiver for m-line ${result.mid}`);
+    this.#users.setMid(user, result.mid);
+    if (existing !== undefined) {
+      this.#options.rebindRemoteTrack?.(existing, transceiver.receiver.track, result.mid);
+      return existing;
+    }
+    const track = this.#options.wrapRemoteTrack(user, transceiver.receiver.track, result.mid);
+    user.audioTrack = track;
+    return track;
   }
 
   unsubscribe(userOrUid: RemoteUser<T> | Uid): Promise<void> {
@@ -409,17 +665,9 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     const user = this.#resolveUser(userOrUid);
     return this.#ops.run(async () => {
       if (user.audioTrack === undefined) return;
-      this.#releaseTrack(user);
+      this.#users.releaseTrack(user);
       await signal.request('unsubscribe', { uid: user.uid });
     });
-  }
-
-  #releaseTrack(user: RemoteUser<T>): void {
-    this.#subscribedMid.delete(userKey(user.uid));
-    const track = user.audioTrack;
-    if (track === undefined) return;
-    user.audioTrack = undefined;
-    this.#options.releaseRemoteTrack(track);
   }
 
   /**
@@ -431,49 +679,13 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     await this.#signal.request('mute', { muted });
   }
 
-  #addUser(uid: Uid, hasAudio: boolean): RemoteUser<T> {
-    const user: RemoteUser<T> = { uid, hasAudio, hasVideo: false };
-    this.#users.set(userKey(uid), user);
-    return user;
-  }
-
   #onNotification(message: ServerNotification): void {
+    if (this.#users.apply(message)) return;
     switch (message.type) {
-      case 'user-joined': {
-        if (this.#users.has(userKey(message.user.uid))) return;
-        const user = this.#addUser(message.user.uid, message.user.hasAudio);
-        this.emit('user-joined', user);
-        if (user.hasAudio) this.emit('user-published', user, 'audio');
-        return;
-      }
-      case 'user-left': {
-        const user = this.#users.get(userKey(message.uid));
-        if (!user) return;
-        this.#users.delete(userKey(message.uid));
-        this.#releaseTrack(user);
-        this.emit('user-left', user, message.reason);
-        return;
-      }
-      case 'user-published': {
-        const user = this.#users.get(userKey(message.uid));
-        if (!user || user.hasAudio) return;
-        user.hasAudio = true;
-        this.emit('user-published', user, 'audio');
-        return;
-      }
-      case 'user-unpublished': {
-        const user = this.#users.get(userKey(message.uid));
-        if (!user || !user.hasAudio) return;
-        user.hasAudio = false;
-        this.#releaseTrack(user);
-        this.emit('user-unpublished', user, 'audio');
-        return;
-      }
-      case 'user-info-updated':
-        if (this.#users.has(userKey(message.uid))) this.emit('user-info-updated', message.uid, message.msg);
-        return;
       case 'bye':
-        this.#teardown('SERVER_ERROR');
+        // A server that shuts down (restart, drain) is worth reconnecting to; other byes end it.
+        if (message.reason === 'ServerShutdown' && this.#state === 'CONNECTED') this.#onConnectionLost();
+        else this.#teardown('SERVER_ERROR');
         return;
       case 'token-privilege-will-expire':
         this.emit('token-privilege-will-expire', message.privilege, message.expiresAt);
@@ -485,6 +697,12 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         if (message.privilege === 'publishAudio') this.#stopPublishing();
         this.emit('token-privilege-did-expire', message.privilege);
         return;
+      default:
+        return;
     }
   }
+}
+
+function isDead(pc: PeerConnectionLike): boolean {
+  return pc.connectionState === 'failed' || pc.connectionState === 'closed';
 }

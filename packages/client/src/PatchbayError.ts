@@ -22,4 +22,16 @@ export class PatchbayError extends Error {
   static invalidOperation(message: string): PatchbayError {
     return new PatchbayError(Codes.INVALID_OPERATION, message);
   }
+
+  /** Cluster: the URL a REDIRECT error points to (the node that owns the channel). */
+  get redirect(): string | undefined {
+    const data = this.data as { redirect?: unknown } | undefined;
+    return typeof data?.redirect === 'string' ? data.redirect : undefined;
+  }
+
+  /** Wraps anything thrown into a PatchbayError (INTERNAL_ERROR unless it already is one). */
+  static from(error: unknown): PatchbayError {
+    if (error instanceof PatchbayError) return error;
+    return new PatchbayError(Codes.INTERNAL_ERROR, error instanceof Error ? error.message : String(error));
+  }
 }

@@ -108,7 +108,13 @@ export class SignalClient {
       clearTimeout(pending.timer);
       if (message.type === 'error') {
         const code = isErrorCode(message.code) ? message.code : ErrorCode.INTERNAL_ERROR;
-        pending.reject(new PatchbayError(code, message.message));
+        pending.reject(
+          new PatchbayError(
+            code,
+            message.message,
+            message.redirect ? { redirect: message.redirect } : undefined,
+          ),
+        );
         return;
       }
       const parsed = resultSchemas[pending.type].safeParse(message.data);

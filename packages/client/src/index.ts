@@ -16,6 +16,13 @@ export type {
   TransceiverLike,
   WebSocketLike,
 } from './platform.js';
+export {
+  DEFAULT_RECONNECT_POLICY,
+  type ReconnectPolicy,
+  reconnectDelay,
+  reconnectTarget,
+  resolveReconnectPolicy,
+} from './reconnect.js';
 export { type RemoteUser, userKey } from './RemoteUser.js';
 export { SignalClient, type SignalClientHandlers } from './SignalClient.js';
 export {

@@ -83,6 +83,7 @@ export class LocalAudioMixer {
   readonly #echoFrame = new Int16Array(FRAME * 2);
   readonly #frames: Int16Array[] = [];
   #echoListening = false;
+  #outage = false;
 
   constructor() {
     const { RTCAudioSource } = wrtc().nonstandard;
@@ -181,6 +182,19 @@ export class LocalAudioMixer {
     return this.#running;
   }
 
+  /**
+   * While the media path is down (reconnecting), the clock keeps ticking but nothing is sent or
+   * played: each track keeps its queued audio up to its size and drops (and counts) the oldest
+   * beyond it (PcmAudioTrack.holdFrame). Sending resumes from the queues when set back to false.
+   */
+  setOutage(on: boolean): void {
+    this.#outage = on;
+  }
+
+  get outage(): boolean {
+    return this.#outage;
+  }
+
   /** Calls `callback` with each sent frame (48 kHz, `channels`), after the RTCAudioSource got it. */
   onRecordFrame(callback: AudioFrameCallback): () => void {
     return addCallback(this.#recordCallbacks, callback);
@@ -214,6 +228,10 @@ export class LocalAudioMixer {
   }
 
   #tick(): void {
+    if (this.#outage) {
+      for (let n = 0; n < this.#inputs.length; n++) this.#inputs[n].track.holdFrame();
+      return;
+    }
     const ch = this.#channels;
     const sendAcc = this.#sendAcc;
     const playAcc = this.#playAcc;

@@ -36,6 +36,7 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
     super(nodePlatform, {
       server: resolved.server,
       requestTimeoutMs: resolved.requestTimeoutMs,
+      reconnect: resolved.reconnect,
       mode: resolved.mode,
       wrapRemoteTrack: (user, track, mid) => {
         const remote = new RemoteAudioTrack(user.uid, track as never, mid);
@@ -43,6 +44,7 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
         remotes.set(remote, local.mixer?.addEchoReference(remote) ?? (() => undefined));
         return remote;
       },
+      rebindRemoteTrack: (track, mediaTrack, mid) => track.rebind(mediaTrack as never, mid),
       releaseRemoteTrack: (track) => {
         remotes.get(track)?.();
         remotes.delete(track);
@@ -66,6 +68,31 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
       if (privilege !== 'publishAudio') return;
       this.#local?.stop();
       this.#publishing = false;
+    });
+  }
+
+  #outageStartedAt = 0;
+  #outageDroppedAtStart = 0;
+
+  /** Queues pushed audio while the media path is down; reports what was kept and dropped. */
+  protected override onMediaOutage(down: boolean): void {
+    const local = this.#local;
+    if (!local) return;
+    const dropped = (): number =>
+      local.tracks.reduce((sum, t) => sum + (t.stats.outageDroppedFrames * 1000) / t.sampleRate, 0);
+    if (down) {
+      if (!this.#publishing || local.outage) return;
+      local.setOutage(true);
+      this.#outageStartedAt = Date.now();
+      this.#outageDroppedAtStart = dropped();
+      return;
+    }
+    if (!local.outage) return;
+    local.setOutage(false);
+    this.emit('local-audio-outage', {
+      durationMs: Date.now() - this.#outageStartedAt,
+      droppedMs: Math.round(dropped() - this.#outageDroppedAtStart),
+      queuedMs: Math.round(Math.max(0, ...local.tracks.map((t) => t.queuedDurationMs))),
     });
   }
 

@@ -25,6 +25,11 @@ export interface PcmAudioTrackOptions {
 export interface PcmAudioTrackStats extends AudioQueueStats {
   /** Input sample-frames skipped to absorb a producer clock running faster than real time. */
   driftSkippedFrames: number;
+  /**
+   * Input sample-frames dropped during media outages (reconnection): the queue keeps what was
+   * pushed up to its size, then its oldest audio is dropped and counted here.
+   */
+  outageDroppedFrames: number;
 }
 
 /** Events of a PCM push track. */
@@ -93,6 +98,7 @@ export class PcmAudioTrack extends TypedEmitter<PcmAudioTrackEvents> {
   #windowMax = 0;
   #skipPerFrame = 0;
   #driftSkipped = 0;
+  #outageDropped = 0;
   #hadPending = false;
   #primed = false;
   #primeWait = 0;
@@ -228,6 +234,7 @@ export class PcmAudioTrack extends TypedEmitter<PcmAudioTrackEvents> {
       ...q,
       silenceFrames: q.silenceFrames + this.#primingSilence,
       driftSkippedFrames: this.#driftSkipped,
+      outageDroppedFrames: this.#outageDropped,
     };
   }
 
@@ -308,6 +315,26 @@ export class PcmAudioTrack extends TypedEmitter<PcmAudioTrackEvents> {
     if (this.#hadPending && !pending) this.emit('drain');
     this.#hadPending = pending;
     return out;
+  }
+
+  /**
+   * @internal Called instead of readFrame() once per 10 ms while the media path is down
+   * (reconnecting): what is pushed stays queued up to the queue's size; beyond that the oldest
+   * 10 ms is dropped and counted (stats.outageDroppedFrames), so the app never blocks and the
+   * newest audio is sent once the path is back. Returns the input frames dropped.
+   */
+  holdFrame(): number {
+    if (this.#resampler === null) return 0;
+    if (!this.#queue.hasPending && this.#queue.queuedDurationMs < this.bufferMs) return 0;
+    const before = this.#queue.consumedSamples;
+    const real = this.#queue.read(this.#inFrame);
+    const dropped = real / this.channels;
+    this.#outageDropped += dropped;
+    if (this.#waiters.size > 0) this.#waiters.onRead(before, this.#queue.consumedSamples, this.#fedIn, 0);
+    const pending = this.#queue.hasPending;
+    if (this.#hadPending && !pending) this.emit('drain');
+    this.#hadPending = pending;
+    return dropped;
   }
 
   /** Whether to read the queue now (synchronous tracks always do; see PRIME_MIN_MS). */

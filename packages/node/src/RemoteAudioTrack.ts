@@ -9,8 +9,8 @@ import { type WrtcAudioData, type WrtcAudioSink, type WrtcTrack, wrtc } from './
 export class RemoteAudioTrack {
   readonly trackMediaType = 'audio';
   readonly #uid: Uid;
-  readonly #track: WrtcTrack;
-  readonly mid: string;
+  #track: WrtcTrack;
+  #mid: string;
   /** Replaced, never mutated, so a callback that unsubscribes during dispatch cannot make another miss a frame. */
   #callbacks: readonly AudioFrameCallback[] = [];
   readonly #frame: AudioFrame = {
@@ -26,7 +26,24 @@ export class RemoteAudioTrack {
   constructor(uid: Uid, track: WrtcTrack, mid: string) {
     this.#uid = uid;
     this.#track = track;
-    this.mid = mid;
+    this.#mid = mid;
+  }
+
+  /** The subscriber-connection m-line that carries this audio. */
+  get mid(): string {
+    return this.#mid;
+  }
+
+  /**
+   * @internal after a reconnection that resubscribed: the same object now plays the new
+   * receiver track; frame callbacks carry on.
+   */
+  rebind(track: WrtcTrack, mid: string): void {
+    const listening = this.#sink !== null;
+    this.#detach();
+    this.#track = track;
+    this.#mid = mid;
+    if (listening) this.#attach();
   }
 
   getUserId(): Uid {

@@ -25,6 +25,7 @@ import { DatachannelEngine } from './media/DatachannelEngine.js';
 import type { MediaEngine } from './media/MediaEngine.js';
 import type { Channel } from './room/Channel.js';
 import { ChannelRegistry } from './room/ChannelRegistry.js';
+import { MembershipDirectory } from './signaling/Membership.js';
 import { type SessionContext, SignalSession } from './signaling/SignalSession.js';
 import { serveStatic } from './staticFiles.js';
 import { statusPage } from './statusPage.js';
@@ -63,6 +64,7 @@ export class PatchbayServer {
   readonly #engine: MediaEngine;
   readonly #registry = new ChannelRegistry();
   readonly #sessions = new Set<SignalSession>();
+  readonly #directory = new MembershipDirectory();
   readonly #reportTimer: NodeJS.Timeout;
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #levelTimer: NodeJS.Timeout;
@@ -108,6 +110,8 @@ export class PatchbayServer {
       counters: this.#counters,
       log: log.child({ name: 'signaling' }),
       cluster: this.cluster ?? undefined,
+      directory: this.#directory,
+      resumeGraceMs: options.resumeGraceMs,
     };
     this.#metrics = new Metrics({
       registry: this.#registry,
@@ -155,7 +159,10 @@ export class PatchbayServer {
     return node;
   }
 
-  /** Sends `bye` (ServerShutdown) to the participants of `channel` (all channels if null); their SDKs reconnect. */
+  /**
+   * Sends `bye` (ServerShutdown) to the participants of `channel` (all channels if null), whose SDKs
+   * then rejoin; memberships waiting for a resume end too, so a resume gets SESSION_NOT_FOUND.
+   */
   #evict(channel: Channel | null, why: string): number {
     let evicted = 0;
     const members = channel ? new Set(channel.participants()) : null;
@@ -163,6 +170,12 @@ export class PatchbayServer {
       const p = session.participant;
       if (p && (!members || members.has(p))) {
         session.close('ServerShutdown', why);
+        evicted++;
+      }
+    }
+    for (const membership of this.#directory.all()) {
+      if (!channel || membership.channel === channel) {
+        membership.leave('ServerShutdown');
         evicted++;
       }
     }
@@ -307,6 +320,8 @@ export class PatchbayServer {
       this.#metrics.close();
       for (const session of this.#sessions) session.close('ServerShutdown', 'the server is shutting down');
       this.#sessions.clear();
+      // Members whose socket dropped and who wait for a resume leave too.
+      for (const membership of this.#directory.all()) membership.leave('ServerShutdown');
       await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
       for (const http of [this.#http, this.#shared]) {
         if (!http) continue;

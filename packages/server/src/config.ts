@@ -47,6 +47,12 @@ export interface ServerOptions {
   maxTracksPerParticipant: number;
   /** A connection that has not joined a channel this long after connecting (or leaving) is closed; it also bounds how long HTTP request headers may take. Default 10000 ms. */
   joinTimeoutMs: number;
+  /**
+   * When a client's WebSocket drops without `leave`, its participant and media stay this long
+   * for the client to `resume` on a new socket (no republish, no resubscribe); then it leaves
+   * with reason ServerTimeOut. 0: leave at once. Default 10000 ms (env PATCHBAY_RESUME_GRACE_MS).
+   */
+  resumeGraceMs: number;
   /** PEM certificate file: serve https/wss instead of http/ws. Needs `tlsKey`. Default none (env PATCHBAY_TLS_CERT). */
   tlsCert: string | null;
   /** PEM private key file of `tlsCert`. Default none (env PATCHBAY_TLS_KEY). */
@@ -106,6 +112,7 @@ const DEFAULTS: ServerOptions = {
   maxParticipantsPerChannel: 200,
   maxTracksPerParticipant: 64,
   joinTimeoutMs: 10000,
+  resumeGraceMs: 10000,
   tlsCert: null,
   tlsKey: null,
   redis: null,
@@ -187,6 +194,9 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     nodeUrl: process.env.PATCHBAY_NODE_URL || undefined,
     redisKeyPrefix: process.env.PATCHBAY_REDIS_PREFIX || undefined,
     adminToken: process.env.PATCHBAY_ADMIN_TOKEN || undefined,
+    resumeGraceMs: process.env.PATCHBAY_RESUME_GRACE_MS
+      ? Number(process.env.PATCHBAY_RESUME_GRACE_MS)
+      : undefined,
   });
   const o: ServerOptions = { ...DEFAULTS, ...env, ...clean(options) };
   for (const key of POSITIVE_NUMBERS) {
@@ -194,6 +204,9 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
       throw new TypeError(`${key} must be a positive number, got ${String(v)}`);
     }
+  }
+  if (!Number.isFinite(o.resumeGraceMs) || o.resumeGraceMs < 0) {
+    throw new TypeError(`resumeGraceMs must be a number >= 0, got ${String(o.resumeGraceMs)}`);
   }
   if ((o.tlsCert === null) !== (o.tlsKey === null)) {
     throw new TypeError('TLS needs both a certificate (tlsCert) and its key (tlsKey)');

@@ -116,6 +116,7 @@ export class Client extends ChannelSession<RemoteAudioTrack> {
       role,
       ...(config.requestTimeoutMs !== undefined ? { requestTimeoutMs: config.requestTimeoutMs } : {}),
       wrapRemoteTrack: (user, track, mid) => new RemoteAudioTrack(user.uid, track as MediaStreamTrack, mid),
+      rebindRemoteTrack: (track, mediaTrack, mid) => track._rebind(mediaTrack as MediaStreamTrack, mid),
       releaseRemoteTrack: (track) => track._release(),
     });
     this.mode = mode;

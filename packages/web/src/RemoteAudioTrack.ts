@@ -21,20 +21,21 @@ export type RemoteTrackEvents = {
 export class RemoteAudioTrack extends TypedEmitter<RemoteTrackEvents> {
   readonly trackMediaType = 'audio' as const;
   readonly #uid: Uid;
-  readonly #track: MediaStreamTrack;
+  #track: MediaStreamTrack;
   readonly #stream: MediaStream;
   readonly #element: HTMLAudioElement | null;
   readonly #ctx: AudioContext;
-  readonly #sourceNode: MediaStreamAudioSourceNode;
+  #sourceNode: MediaStreamAudioSourceNode;
   readonly #gain: GainNode;
   readonly #analyser: AnalyserNode;
   readonly #scratch: Float32Array<ArrayBuffer>;
   /** The RTP mid of this user's m-line on the subscriber connection. */
-  readonly mid: string;
+  mid: string;
   #volume = 100;
   #playing = false;
   #released = false;
   #tap: FrameTap | null = null;
+  #tapArgs: [AudioFrameCallback, number] | null = null;
 
   /** @internal created by the client on subscribe */
   constructor(uid: Uid, track: MediaStreamTrack, mid: string) {
@@ -67,6 +68,22 @@ export class RemoteAudioTrack extends TypedEmitter<RemoteTrackEvents> {
 
   getUserId(): Uid {
     return this.#uid;
+  }
+
+  /**
+   * @internal after a reconnection that resubscribed: this object now plays the new receiver
+   * track (playback, volume and frame callbacks carry on).
+   */
+  _rebind(track: MediaStreamTrack, mid: string): void {
+    this.#stream.removeTrack(this.#track);
+    this.#stream.addTrack(track);
+    this.#track = track;
+    this.mid = mid;
+    this.#sourceNode.disconnect();
+    this.#sourceNode = this.#ctx.createMediaStreamSource(this.#stream);
+    this.#sourceNode.connect(this.#gain);
+    this.#sourceNode.connect(this.#analyser);
+    if (this.#tapArgs) this.setAudioFrameCallback(...this.#tapArgs);
   }
 
   getTrackId(): string {
@@ -135,10 +152,12 @@ export class RemoteAudioTrack extends TypedEmitter<RemoteTrackEvents> {
   setAudioFrameCallback(callback: AudioFrameCallback | null, frameSize = 4096): void {
     this.#tap?.dispose();
     this.#tap = null;
+    this.#tapArgs = null;
     if (!callback) return;
     if (this.#released) throw PatchbayError.invalidOperation('the remote track is no longer subscribed');
     try {
       this.#tap = new FrameTap(this.#sourceNode, callback, frameSize, 1);
+      this.#tapArgs = [callback, frameSize];
     } catch (error) {
       throw PatchbayError.invalidParams((error as Error).message);
     }

@@ -1,25 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createClient, estimateFrequency, generateTone, type NodeClient, rms } from '@patchbay/node';
 import { type Msg, type RawPeer, rawPeer } from './rawPeer.js';
+import { freePort } from './reconnectSupport.js';
 import { sleep, TEST_IP, waitFor } from './support.js';
 
 /** The repository root: this file runs as tests/e2e/dist/clusterSupport.js. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'packages', 'cli', 'bin', 'patchbay.js');
 export const ADMIN_TOKEN = 'cluster-test-admin-token';
-
-/** A TCP port free right now on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A throw-away redis-server on 127.0.0.1 (no persistence), started and stopped by the test. */
 export class RedisProcess {
@@ -187,35 +178,36 @@ export class Talker {
   client!: NodeClient;
   readonly freq: number;
   readonly frames: HeardFrame[] = [];
-  /** The node it joined (the channel's owner). */
-  url = '';
+  /** Connection events with their times, for a test's diagnostics. */
+  readonly events: string[] = [];
   #pushing = false;
 
   constructor(freq: number) {
     this.freq = freq;
   }
 
-  /**
-   * Joins through `entry`. Until the SDK follows REDIRECT by itself, a raw probe finds the owner
-   * (and holds the channel there) and the SDK client connects to the owner directly.
-   */
-  async join(entry: string, channel: string, uid: string): Promise<void> {
-    const probe = await rawJoin(entry, channel, `probe-${uid}`);
-    const client = createClient({ server: probe.url });
+  /** The node it is (or was last) connected to: the channel's owner, after redirects. */
+  get url(): string {
+    return this.client.serverUrl;
+  }
+
+  /** Joins through `entry` (a list: tried in turn), following the redirect to the channel's owner. */
+  async join(entry: string | string[], channel: string, uid: string): Promise<void> {
+    const client = createClient({ server: entry });
     this.client = client;
-    this.url = probe.url;
     client.setExternalAudioSource(true, 48000, 1);
     client.on('user-published', (user) => {
       client.subscribe(user, 'audio').catch(() => undefined);
     });
+    client.on('connection-state-change', (state) => this.events.push(`${Date.now()} ${state}`));
+    client.on('reconnected', (r) =>
+      this.events.push(`${Date.now()} reconnected ${JSON.stringify(r)} to ${client.serverUrl}`),
+    );
+    client.on('user-published', (u) => this.events.push(`${Date.now()} published ${String(u.uid)}`));
     client.onMixedAudioFrame((frame) =>
       this.frames.push({ at: Date.now(), samples: Int16Array.from(frame.samples) }),
     );
-    try {
-      await client.join('test-app', channel, null, uid);
-    } finally {
-      probe.peer.close();
-    }
+    await client.join('test-app', channel, null, uid);
     if (!this.#pushing) void this.#push();
   }
 
@@ -232,40 +224,39 @@ export class Talker {
     }
   }
 
-  /** The pitch heard over the last `ms` (0 when silent). */
-  heardFrequency(ms = 1000): number {
-    const since = Date.now() - ms;
-    const recent = this.frames.filter((f) => f.at >= since);
-    if (recent.length === 0) return 0;
+  /** The pitch heard over the last `ms`, counting only frames from `since` on (0 when silent or too short). */
+  heardFrequency(ms = 1000, since = 0): number {
+    const from = Math.max(Date.now() - ms, since);
+    const recent = this.frames.filter((f) => f.at >= from);
+    if (recent.length < Math.min(40, ms / 10 - 10)) return 0;
     const samples = new Int16Array(recent.length * 480);
     recent.forEach((f, i) => samples.set(f.samples.subarray(0, 480), i * 480));
     if (rms(samples) < 0.05) return 0;
     return estimateFrequency(samples, 48000, 1);
   }
 
-  /** Waits until it hears `freq` (±1%) steadily over the last 500 ms; resolves with the time. */
-  async waitToHear(freq: number, timeoutMs: number): Promise<number> {
+  /** Waits until it hears `freq` (±1%) steadily over the last 500 ms (after `since`); resolves with the time. */
+  async waitToHear(freq: number, timeoutMs: number, since = 0): Promise<number> {
     await waitFor(
-      () => Math.abs(this.heardFrequency(500) - freq) / freq < 0.01,
+      () => Math.abs(this.heardFrequency(500, since) - freq) / freq < 0.01,
       timeoutMs,
       `hearing ${freq} Hz`,
     );
     return Date.now();
   }
 
-  /** When audio (above 5% RMS) was last heard at or before `before`. */
-  lastHeardBefore(before: number): number {
-    for (let i = this.frames.length - 1; i >= 0; i--) {
-      const f = this.frames[i];
-      if (f.at <= before && rms(f.samples) > 0.05) return f.at;
-    }
-    return 0;
-  }
-
-  /** The first time at or after `after` audio was heard again. */
-  firstHeardAfter(after: number): number {
-    for (const f of this.frames) if (f.at >= after && rms(f.samples) > 0.05) return f.at;
-    return 0;
+  /** Waits for a gap (a silent frame) after `since`, as a move to another node makes; resolves with its time. */
+  async waitForGap(since: number, timeoutMs: number): Promise<number> {
+    let at = 0;
+    await waitFor(
+      () => {
+        at = this.frames.find((f) => f.at >= since && rms(f.samples) < 0.01)?.at ?? 0;
+        return at > 0;
+      },
+      timeoutMs,
+      'a gap in the audio',
+    );
+    return at;
   }
 
   async leave(): Promise<void> {

@@ -6,7 +6,11 @@ import type { Channel } from '../room/Channel.js';
 import type { ChannelRegistry } from '../room/ChannelRegistry.js';
 import { leastLoaded } from './leastLoaded.js';
 import type { Load } from './LoadSampler.js';
-import type { NodeInfo, PlacementStore } from './PlacementStore.js';
+import type { NodeInfo, Owner, PlacementStore } from './PlacementStore.js';
+import { probeUrl } from './probeUrl.js';
+
+/** How long a redirect waits for the owner to accept a TCP connection before placing its channel again. */
+const OWNER_PROBE_TIMEOUT_MS = 300;
 
 export interface ClusterNodeOptions {
   /** The WebSocket URL this node advertises in redirects. */
@@ -99,7 +103,9 @@ export class ClusterNode {
 
   /**
    * Decides where a join for this channel goes: returns when it is (now) this node's, else throws
-   * REDIRECT (with the owner's URL), NODE_DRAINING, or CLUSTER_UNAVAILABLE.
+   * REDIRECT (with the owner's URL), NODE_DRAINING, or CLUSTER_UNAVAILABLE. Before redirecting, the
+   * owner is probed: one that refuses connections (its process died) or does not answer within
+   * `OWNER_PROBE_TIMEOUT_MS` loses the channel at once instead of when its heartbeat expires.
    */
   async place(appId: string, name: string): Promise<void> {
     const running = this.#host.registry.find(appId, name) !== undefined;
@@ -107,17 +113,15 @@ export class ClusterNode {
     const key = channelKey(appId, name);
     let url: string;
     try {
-      const candidate = leastLoaded(await this.#store.nodes(), this.#draining ? this.id : undefined);
-      if (!candidate) {
-        throw new ServerError(
-          this.#draining ? ErrorCode.NODE_DRAINING : ErrorCode.CLUSTER_UNAVAILABLE,
-          this.#draining
-            ? 'this node is draining and no other node takes channels; retry later'
-            : 'no node of the cluster takes new channels; retry later',
+      const nodes = await this.#store.nodes();
+      let owner = await this.#claim(key, nodes, []);
+      if (owner.id !== this.id && !(await probeUrl(owner.url, OWNER_PROBE_TIMEOUT_MS))) {
+        this.#log.warn(
+          { channel: name, owner: owner.url },
+          'the owner does not answer; placing the channel again',
         );
+        owner = await this.#claim(key, nodes, [owner.id]);
       }
-      const owner = await this.#store.claim(key, candidate.id);
-      if (!owner) throw new ServerError(ErrorCode.CLUSTER_UNAVAILABLE, 'placement raced; retry');
       if (owner.id === this.id) {
         if (this.#draining) throw new ServerError(ErrorCode.NODE_DRAINING, 'this node is draining');
         return;
@@ -134,6 +138,23 @@ export class ClusterNode {
       );
     }
     throw new ServerError(ErrorCode.REDIRECT, `channel "${name}" lives on ${url}`, url);
+  }
+
+  /** Claims `key` for the least-loaded node not in `dead` (nor this one while draining). */
+  async #claim(key: string, nodes: NodeInfo[], dead: string[]): Promise<Owner> {
+    const exclude = this.#draining ? [...dead, this.id] : dead;
+    const candidate = leastLoaded(nodes, exclude);
+    if (!candidate) {
+      throw new ServerError(
+        this.#draining ? ErrorCode.NODE_DRAINING : ErrorCode.CLUSTER_UNAVAILABLE,
+        this.#draining
+          ? 'this node is draining and no other node takes channels; retry later'
+          : 'no node of the cluster takes new channels; retry later',
+      );
+    }
+    const owner = await this.#store.claim(key, candidate.id, dead[0]);
+    if (!owner) throw new ServerError(ErrorCode.CLUSTER_UNAVAILABLE, 'placement raced; retry');
+    return owner;
   }
 
   /** The registry dropped an empty channel: free its map entry. */

@@ -73,8 +73,8 @@ export class IpcPlacementStore implements PlacementStore {
   nodes(): Promise<NodeInfo[]> {
     return this.#call('nodes', []);
   }
-  claim(channel: string, candidate: string): Promise<Owner | null> {
-    return this.#call('claim', [channel, candidate]);
+  claim(channel: string, candidate: string, unreachable?: string): Promise<Owner | null> {
+    return this.#call('claim', [channel, candidate, unreachable]);
   }
   release(channel: string, node: string): Promise<void> {
     return this.#call('release', [channel, node]);

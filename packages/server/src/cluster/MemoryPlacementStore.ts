@@ -32,9 +32,9 @@ export class MemoryPlacementStore implements PlacementStore {
     return [...this.#nodes.keys()].map((id) => this.#alive(id)).filter((n): n is NodeInfo => n !== null);
   }
 
-  async claim(channel: string, candidate: string): Promise<Owner | null> {
+  async claim(channel: string, candidate: string, unreachable?: string): Promise<Owner | null> {
     const current = this.#channels.get(channel);
-    const owner = current === undefined ? null : this.#alive(current);
+    const owner = current === undefined || current === unreachable ? null : this.#alive(current);
     if (owner && !owner.draining) return { id: owner.id, url: owner.url };
     const node = this.#alive(candidate);
     if (!node || node.draining) return null;

@@ -34,9 +34,10 @@ export interface PlacementStore {
   nodes(): Promise<NodeInfo[]>;
   /**
    * Atomically: the channel's owner if it has a live, non-draining one; otherwise `candidate`
-   * becomes its owner. Null when `candidate` itself is not alive or is draining.
+   * becomes its owner. Null when `candidate` itself is not alive or is draining. An owner named
+   * `unreachable` (one this node could not connect to) counts as dead whatever its heartbeat says.
    */
-  claim(channel: string, candidate: string): Promise<Owner | null>;
+  claim(channel: string, candidate: string, unreachable?: string): Promise<Owner | null>;
   /** Deletes the channel's map entry if `node` owns it. */
   release(channel: string, node: string): Promise<void>;
   /** Removes `node`'s heartbeat at once (a clean shutdown). */

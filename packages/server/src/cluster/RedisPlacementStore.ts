@@ -5,11 +5,12 @@ import type { NodeInfo, Owner, PlacementStore } from './PlacementStore.js';
 /**
  * Claim a channel in one step: keep a live, non-draining owner, else make `candidate` the owner
  * (only if it is alive and not draining itself) and count the placement on its heartbeat.
- * KEYS[1] channel key; ARGV[1] candidate id; ARGV[2] node key prefix. Returns {id, url} or nil.
+ * KEYS[1] channel key; ARGV[1] candidate id; ARGV[2] node key prefix; ARGV[3] an owner id to treat
+ * as dead ("" for none). Returns {id, url} or nil.
  */
 const CLAIM = `
 local owner = redis.call('GET', KEYS[1])
-if owner then
+if owner and owner ~= ARGV[3] then
   local node = ARGV[2] .. owner
   if redis.call('HGET', node, 'draining') == '0' then
     return {owner, redis.call('HGET', node, 'url')}
@@ -137,13 +138,14 @@ export class RedisPlacementStore implements PlacementStore {
     return nodes;
   }
 
-  async claim(channel: string, candidate: string): Promise<Owner | null> {
+  async claim(channel: string, candidate: string, unreachable = ''): Promise<Owner | null> {
     const reply = (await this.#redis.eval(
       CLAIM,
       1,
       this.#channelKey(channel),
       candidate,
       `${this.#prefix}node:`,
+      unreachable,
     )) as [string, string] | null;
     return reply ? { id: reply[0], url: reply[1] } : null;
   }

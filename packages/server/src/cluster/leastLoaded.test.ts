@@ -26,7 +26,7 @@ describe('leastLoaded', () => {
   it('skips draining and excluded nodes; null when none is left', () => {
     const nodes = [node('a'), node('b', { draining: true, tracks: 0 }), node('c', { tracks: 9 })];
     assert.equal(leastLoaded(nodes)?.id, 'a');
-    assert.equal(leastLoaded(nodes, 'a')?.id, 'c');
+    assert.equal(leastLoaded(nodes, ['a'])?.id, 'c');
     assert.equal(leastLoaded([node('b', { draining: true })]), null);
   });
   it('breaks ties by id, so every node agrees', () => {

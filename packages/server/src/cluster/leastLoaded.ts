@@ -10,11 +10,11 @@ export function loadScore(node: NodeInfo): number {
   return Math.floor(node.cpu * 4) * 25 + node.tracks + node.channels;
 }
 
-/** The least-loaded node that takes new channels, or null when none does. Ties go to the lowest id. */
-export function leastLoaded(nodes: readonly NodeInfo[], exclude?: string): NodeInfo | null {
+/** The least-loaded node that takes new channels (not in `exclude`), or null when none does. Ties go to the lowest id. */
+export function leastLoaded(nodes: readonly NodeInfo[], exclude: readonly string[] = []): NodeInfo | null {
   let best: NodeInfo | null = null;
   for (const node of nodes) {
-    if (node.draining || node.id === exclude) continue;
+    if (node.draining || exclude.includes(node.id)) continue;
     if (
       !best ||
       loadScore(node) < loadScore(best) ||

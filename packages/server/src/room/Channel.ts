@@ -61,6 +61,11 @@ export class Channel {
     return present;
   }
 
+  /** The users `participant` sees (the others that are visible), as in a join result. */
+  usersFor(participant: Participant): UserInfo[] {
+    return [...this.#participants.values()].filter((p) => p !== participant && p.visible).map(info);
+  }
+
   /** Removes `participant`, releases its media and tells the others. */
   remove(participant: Participant, reason: LeaveReason): void {
     if (this.#participants.get(participant.key) !== participant) return;

@@ -23,6 +23,7 @@ import type { Channel } from '../room/Channel.js';
 import type { ForwardingTotals } from '../metrics/ForwardingTotals.js';
 import type { ChannelRegistry } from '../room/ChannelRegistry.js';
 import { Participant } from '../room/Participant.js';
+import { grantOf, Membership, type MembershipDirectory, type MembershipHost } from './Membership.js';
 
 /** The limits a session enforces; see ServerOptions for what each means and its default. */
 export interface SessionLimits {
@@ -49,6 +50,10 @@ export interface SessionContext {
   log: Logger;
   /** Cluster mode: decides which node a new channel lives on (REDIRECT when not this one). */
   cluster?: Pick<ClusterNode, 'place'>;
+  /** Memberships whose socket may be replaced by `resume`. */
+  directory: MembershipDirectory;
+  /** How long a dropped socket's membership waits for `resume`, ms (0: leave at once). */
+  resumeGraceMs: number;
 }
 
 /** Codes that mean a limit was hit: logged at warn (once per session), counted. */
@@ -61,13 +66,6 @@ const LIMIT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   Codes.JOIN_TIMEOUT,
 ]);
 
-/** What the session's token grants (null in testing mode). Times are unix seconds. */
-interface Grant {
-  role: Role;
-  joinExpiresAt: number;
-  publishAudioExpiresAt: number | null;
-}
-
 let nextSessionId = 1;
 
 /**
@@ -76,7 +74,7 @@ let nextSessionId = 1;
  * can throw out of here: bad frames get an `error` reply and the session keeps serving.
  * A session only ever acts on its own participant, in the one channel its join named.
  */
-export class SignalSession {
+export class SignalSession implements MembershipHost {
   readonly id = nextSessionId++;
   readonly #ws: WebSocket;
   readonly #ctx: SessionContext;
@@ -85,11 +83,7 @@ export class SignalSession {
   readonly #bucket: TokenBucket;
   readonly #warned = new Set<ErrorCode>();
   #queue: Promise<void> = Promise.resolve();
-  #participant: Participant | null = null;
-  #channel: Channel | null = null;
-  #mode: ChannelMode = 'rtc';
-  #grant: Grant | null = null;
-  #expiryTimers: NodeJS.Timeout[] = [];
+  #membership: Membership | null = null;
   #joinTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
@@ -107,14 +101,14 @@ export class SignalSession {
   }
 
   get participant(): Participant | null {
-    return this.#participant;
+    return this.#membership?.participant ?? null;
   }
 
   #startJoinDeadline(): void {
     if (this.#joinTimer) clearTimeout(this.#joinTimer);
     this.#joinTimer = setTimeout(() => {
       this.#joinTimer = null;
-      if (this.#participant || this.#closed) return;
+      if (this.#membership || this.#closed) return;
       const ms = this.#ctx.limits.joinTimeoutMs;
       this.#reject(null, Codes.JOIN_TIMEOUT, `no join within ${ms} ms; closing the connection`);
       this.#closed = true;
@@ -184,15 +178,16 @@ export class SignalSession {
   async #handle(message: ClientMessage): Promise<Record<string, unknown>> {
     if (message.type === 'ping') return {};
     if (message.type === 'join') return this.#join(message);
-    if (message.type === 'resume' && !this.#participant)
-      throw new ServerError(Codes.SESSION_NOT_FOUND, 'no such session on this server; join again');
-    const participant = this.#participant;
-    const channel = this.#channel;
-    if (!participant || !channel)
-      throw ServerError.invalidOperation(`"${message.type}" needs a joined channel`);
+    const membership = this.#membership;
+    if (message.type === 'resume') {
+      if (membership) throw ServerError.invalidOperation('already joined; resume is for a new connection');
+      return this.#resume(message.sessionId);
+    }
+    if (!membership) throw ServerError.invalidOperation(`"${message.type}" needs a joined channel`);
+    const { participant, channel } = membership;
     switch (message.type) {
       case 'publish':
-        this.#checkMayPublish(participant);
+        membership.checkMayPublish();
         this.#checkTrackRoom(participant);
         return { sdp: await participant.publish(message.sdp) };
       case 'unpublish':
@@ -217,21 +212,38 @@ export class SignalSession {
         this.#leave('Quit');
         return {};
       case 'renewToken':
-        return this.#renew(message.token, participant, channel);
+        return this.#renew(message.token, membership);
       case 'setRole':
-        return this.#setRole(message.role, participant);
+        return membership.setRole(message.role);
       case 'mute': {
         const changed = participant.muted !== message.muted;
         participant.muted = message.muted;
         return { changed };
       }
-      case 'resume':
-        throw ServerError.invalidOperation('already joined; resume is for a new connection');
     }
   }
 
+  /** A new socket takes over a membership whose old socket dropped (or is about to). */
+  #resume(sessionId: string): Record<string, unknown> {
+    const membership = this.#ctx.directory.get(sessionId);
+    if (!membership || membership.left)
+      throw new ServerError(Codes.SESSION_NOT_FOUND, 'no such session on this server; join again');
+    membership.attach(this);
+    this.#membership = membership;
+    if (this.#joinTimer) clearTimeout(this.#joinTimer);
+    this.#joinTimer = null;
+    const { participant, channel } = membership;
+    this.#log.info({ channel: channel.name, uid: participant.uid }, 'resumed');
+    return {
+      uid: participant.uid,
+      channel: channel.name,
+      users: channel.usersFor(participant),
+      sessionId: membership.sessionId,
+    };
+  }
+
   async #join(message: Extract<ClientMessage, { type: 'join' }>): Promise<Record<string, unknown>> {
-    if (this.#participant) throw ServerError.invalidOperation('already joined; leave first');
+    if (this.#membership) throw ServerError.invalidOperation('already joined; leave first');
     const ctx = this.#ctx;
     if (!ctx.joinLimiter.take(this.#remote)) {
       throw new ServerError(Codes.JOIN_RATE_LIMITED, 'too many joins from this address; retry in a second');
@@ -239,7 +251,7 @@ export class SignalSession {
     const mode = message.mode ?? 'rtc';
     const role: Role = mode === 'live' ? (message.role ?? 'audience') : 'host';
     let uid = message.uid;
-    let grant: Grant | null = null;
+    let grant: ReturnType<typeof grantOf> | null = null;
     if (ctx.apps.size > 0) {
       const certificate = ctx.apps.get(message.appId);
       if (certificate === undefined)
@@ -249,16 +261,12 @@ export class SignalSession {
         );
       const claims = await this.#verify(message.appId, certificate, message.channel, message.token, uid);
       if (this.#closed) throw new ServerError(Codes.OPERATION_ABORTED, 'the connection closed while joining');
-      if (this.#participant) throw ServerError.invalidOperation('already joined; leave first');
+      if (this.#membership) throw ServerError.invalidOperation('already joined; leave first');
       if (role === 'host' && claims.role === 'audience' && mode === 'live') {
         throw new ServerError(Codes.NO_PRIVILEGE, 'the token is for the audience role; join as audience');
       }
       uid = uid ?? claims.uid;
-      grant = {
-        role: claims.role,
-        joinExpiresAt: claims.joinExpiresAt,
-        publishAudioExpiresAt: claims.publishAudioExpiresAt,
-      };
+      grant = grantOf(claims);
     }
     if (ctx.cluster) {
       await ctx.cluster.place(message.appId, message.channel);
@@ -273,13 +281,14 @@ export class SignalSession {
       );
     }
     const assigned = uid ?? channel.assignUid();
+    let membership: Membership | null = null;
     const participant = new Participant(
       assigned,
       `${message.channel}/${String(assigned)}`,
       ctx.engine,
       {
-        notify: (n) => this.notify(n),
-        onMediaClosed: (kind, reason) => this.#onMediaClosed(kind, reason),
+        notify: (n) => membership?.notify(n),
+        onMediaClosed: (kind, reason) => membership?.onMediaClosed(kind, reason),
       },
       ctx.totals,
     );
@@ -291,30 +300,26 @@ export class SignalSession {
       ctx.registry.release(channel);
       throw error;
     }
-    this.#participant = participant;
-    this.#channel = channel;
-    this.#mode = mode;
-    this.#grant = grant;
+    membership = new Membership(
+      {
+        registry: ctx.registry,
+        directory: ctx.directory,
+        counters: ctx.counters,
+        log: this.#log,
+        tokenWarnSeconds: ctx.limits.tokenWarnSeconds,
+        resumeGraceMs: ctx.resumeGraceMs,
+      },
+      participant,
+      channel,
+      mode,
+      grant,
+    );
+    membership.attach(this);
+    this.#membership = membership;
     if (this.#joinTimer) clearTimeout(this.#joinTimer);
     this.#joinTimer = null;
-    this.#scheduleExpiry();
     this.#log.info({ channel: message.channel, uid: assigned, mode, role, token: grant !== null }, 'joined');
-    return { uid: assigned, channel: channel.name, users };
-  }
-
-  #checkMayPublish(participant: Participant): void {
-    if (participant.role === 'audience') {
-      throw new ServerError(
-        Codes.AUDIENCE_CANNOT_PUBLISH,
-        'an audience cannot publish; switch to the host role first',
-      );
-    }
-    const grant = this.#grant;
-    if (!grant) return;
-    if (grant.publishAudioExpiresAt === null)
-      throw new ServerError(Codes.NO_PRIVILEGE, 'the token grants no publish-audio privilege');
-    if (grant.publishAudioExpiresAt <= Date.now() / 1000)
-      throw new ServerError(Codes.TOKEN_EXPIRED, 'the publish-audio privilege of the token has expired');
+    return { uid: assigned, channel: channel.name, users, sessionId: membership.sessionId };
   }
 
   #checkTrackRoom(participant: Participant): void {
@@ -324,128 +329,39 @@ export class SignalSession {
     }
   }
 
-  async #renew(token: string, participant: Participant, channel: Channel): Promise<Record<string, unknown>> {
+  async #renew(token: string, membership: Membership): Promise<Record<string, unknown>> {
+    const { channel, participant } = membership;
     const certificate = this.#ctx.apps.get(channel.appId);
     // Testing mode checks no tokens, so there is nothing to renew.
-    if (certificate === undefined || !this.#grant) return {};
+    if (certificate === undefined || !membership.grant) return {};
     const claims = await this.#verify(channel.appId, certificate, channel.name, token, participant.uid);
-    if (this.#participant !== participant)
+    if (this.#membership !== membership || membership.left)
       throw new ServerError(Codes.OPERATION_ABORTED, 'left while renewing');
-    this.#grant = {
-      role: claims.role,
-      joinExpiresAt: claims.joinExpiresAt,
-      publishAudioExpiresAt: claims.publishAudioExpiresAt,
-    };
-    this.#scheduleExpiry();
-    this.#log.info({ uid: participant.uid }, 'token renewed');
+    membership.renew(claims);
     return {};
-  }
-
-  #setRole(role: Role, participant: Participant): Record<string, unknown> {
-    if (this.#mode !== 'live') throw ServerError.invalidOperation('roles apply to live mode only');
-    if (participant.role === role) return { changed: false };
-    if (role === 'host' && this.#grant?.role === 'audience') {
-      throw new ServerError(
-        Codes.NO_PRIVILEGE,
-        'the token is for the audience role; it cannot become a host',
-      );
-    }
-    if (role === 'audience' && participant.producer)
-      throw ServerError.invalidOperation('unpublish before becoming an audience');
-    participant.role = role;
-    return { changed: true };
-  }
-
-  /** Timers for `token-privilege-will-expire` / `-did-expire` of each privilege the grant has. */
-  #scheduleExpiry(): void {
-    this.#clearExpiry();
-    const grant = this.#grant;
-    if (!grant) return;
-    const warnMs = this.#ctx.limits.tokenWarnSeconds * 1000;
-    const entries: Array<[Privilege, number | null]> = [
-      ['join', grant.joinExpiresAt],
-      ['publishAudio', grant.publishAudioExpiresAt],
-    ];
-    for (const [privilege, at] of entries) {
-      if (at === null) continue;
-      const left = at * 1000 - Date.now();
-      const timers = [
-        setTimeout(
-          () => this.notify({ type: 'token-privilege-will-expire', privilege, expiresAt: at }),
-          Math.max(0, left - warnMs),
-        ),
-        setTimeout(() => this.#onPrivilegeExpired(privilege), Math.max(0, left)),
-      ];
-      for (const t of timers) t.unref();
-      this.#expiryTimers.push(...timers);
-    }
-  }
-
-  #clearExpiry(): void {
-    for (const t of this.#expiryTimers) clearTimeout(t);
-    this.#expiryTimers = [];
-  }
-
-  #onPrivilegeExpired(privilege: Privilege): void {
-    const participant = this.#participant;
-    if (!participant || this.#closed) return;
-    this.#log.info({ uid: participant.uid, privilege }, 'token privilege expired');
-    this.#ctx.counters.count(`expired:${privilege}`);
-    this.notify({ type: 'token-privilege-did-expire', privilege });
-    if (privilege === 'join') {
-      this.close('ServerTimeOut', 'the token expired');
-    } else if (participant.unpublish()) {
-      this.#channel?.broadcast(
-        { type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' },
-        participant,
-      );
-    }
   }
 
   /** Notifications a request causes, sent after its reply. */
   #after(message: ClientMessage, data: Record<string, unknown>): void {
-    const participant = this.#participant;
-    if (!participant || !this.#channel) return;
+    const membership = this.#membership;
+    if (!membership) return;
+    const { participant, channel } = membership;
     if (message.type === 'publish') {
-      this.#channel.broadcast(
-        { type: 'user-published', uid: participant.uid, mediaType: 'audio' },
-        participant,
-      );
+      channel.broadcast({ type: 'user-published', uid: participant.uid, mediaType: 'audio' }, participant);
     } else if (message.type === 'unpublish' && data.wasPublishing) {
-      this.#channel.broadcast(
-        { type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' },
-        participant,
-      );
+      channel.broadcast({ type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' }, participant);
     } else if (message.type === 'mute' && data.changed) {
       const msg = participant.muted ? 'mute-audio' : 'unmute-audio';
-      this.#channel.broadcast({ type: 'user-info-updated', uid: participant.uid, msg }, participant);
+      channel.broadcast({ type: 'user-info-updated', uid: participant.uid, msg }, participant);
     } else if (message.type === 'setRole' && data.changed) {
-      this.#channel.announceRole(participant);
-    }
-  }
-
-  #onMediaClosed(kind: 'publish' | 'subscribe', reason: string): void {
-    this.#log.info({ kind, reason }, 'media connection closed');
-    const participant = this.#participant;
-    if (kind === 'publish' && participant?.unpublish()) {
-      this.#channel?.broadcast(
-        { type: 'user-unpublished', uid: participant.uid, mediaType: 'audio' },
-        participant,
-      );
+      channel.announceRole(participant);
     }
   }
 
   #leave(reason: LeaveReason): void {
-    const participant = this.#participant;
-    const channel = this.#channel;
-    this.#participant = null;
-    this.#channel = null;
-    this.#grant = null;
-    this.#clearExpiry();
-    if (!participant || !channel) return;
-    channel.remove(participant, reason);
-    this.#ctx.registry.release(channel);
-    this.#log.info({ channel: channel.name, uid: participant.uid, reason }, 'left');
+    const membership = this.#membership;
+    this.#membership = null;
+    membership?.leave(reason);
     if (!this.#closed) this.#startJoinDeadline();
   }
 
@@ -463,15 +379,24 @@ export class SignalSession {
     this.#ws.close(1001, text.slice(0, 120));
   }
 
+  /** Another socket resumed our membership: close this one without leaving. */
+  handOver(): void {
+    this.#membership = null;
+    this.#closed = true;
+    this.#clearTimers();
+    this.#ws.close(4000, 'resumed on another connection');
+  }
+
   #clearTimers(): void {
-    this.#clearExpiry();
     if (this.#joinTimer) clearTimeout(this.#joinTimer);
     this.#joinTimer = null;
   }
 
   #onSocketClosed(): void {
     this.#closed = true;
-    this.#leave('ServerTimeOut');
+    const membership = this.#membership;
+    this.#membership = null;
+    membership?.detach(this);
     this.#clearTimers();
     this.#log.debug('disconnected');
   }

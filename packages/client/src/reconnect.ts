@@ -1,0 +1,42 @@
+/**
+ * The reconnection schedule of the client core: when the connection to the server is lost, the
+ * client retries at these delays (each with ±`jitter` spread, so a restarted server is not hit by
+ * every client at once), repeating the last delay until `giveUpAfterMs` have passed since the loss.
+ */
+export interface ReconnectPolicy {
+  /** Delays before each attempt, ms; the last one repeats. Default [0, 1000, 3000, 5000, 7000]. */
+  delaysMs: readonly number[];
+  /** Relative spread of each delay: 0.2 means ±20 %. Default 0.2. */
+  jitter: number;
+  /** Stop retrying (DISCONNECTED, RECONNECT_FAILED) when this long has passed. Default 30000 ms. 0 disables reconnection. */
+  giveUpAfterMs: number;
+}
+
+export const DEFAULT_RECONNECT_POLICY: ReconnectPolicy = {
+  delaysMs: [0, 1000, 3000, 5000, 7000],
+  jitter: 0.2,
+  giveUpAfterMs: 30_000,
+};
+
+/** Resolves a partial policy; throws TypeError on values that make no sense. */
+export function resolveReconnectPolicy(partial: Partial<ReconnectPolicy> | undefined): ReconnectPolicy {
+  const p = { ...DEFAULT_RECONNECT_POLICY, ...partial };
+  if (!Array.isArray(p.delaysMs) || p.delaysMs.length === 0 || p.delaysMs.some((d) => !(d >= 0)))
+    throw new TypeError('reconnect.delaysMs must be a non-empty array of numbers >= 0');
+  if (!(p.jitter >= 0 && p.jitter < 1)) throw new TypeError('reconnect.jitter must be in [0, 1)');
+  if (!(p.giveUpAfterMs >= 0)) throw new TypeError('reconnect.giveUpAfterMs must be >= 0');
+  return p;
+}
+
+/** The delay before attempt `attempt` (0-based), with jitter from `random` (0..1). */
+export function reconnectDelay(policy: ReconnectPolicy, attempt: number, random: () => number): number {
+  const base = policy.delaysMs[Math.min(attempt, policy.delaysMs.length - 1)] ?? 0;
+  const spread = base * policy.jitter * (2 * random() - 1);
+  return Math.max(0, Math.round(base + spread));
+}
+
+/** The server to try at `attempt`: first the one that served us last, then the entry list in turn. */
+export function reconnectTarget(lastUrl: string, entries: readonly string[], attempt: number): string {
+  if (attempt === 0 || entries.length === 0) return lastUrl;
+  return entries[(attempt - 1) % entries.length] ?? lastUrl;
+}
