@@ -399,14 +399,22 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
   let final: ResolvedServerOptions;
   let engine: DatachannelEngine;
   try {
-    const rtcPort = resolved.rtcPort === 0 ? await freeUdpPort(resolved.rtcBind) : resolved.rtcPort;
-    final = { ...resolved, rtcPort };
-    engine = new DatachannelEngine({
-      bind: final.rtcBind,
-      port: rtcPort,
-      announcedIp: final.announcedIp,
-      logger: log.child({ name: 'media' }),
-    });
+    // A free port can be taken between the probe and the bind (workers starting together): retry.
+    for (let attempt = 1; ; attempt++) {
+      const rtcPort = resolved.rtcPort === 0 ? await freeUdpPort(resolved.rtcBind) : resolved.rtcPort;
+      final = { ...resolved, rtcPort };
+      try {
+        engine = new DatachannelEngine({
+          bind: final.rtcBind,
+          port: rtcPort,
+          announcedIp: final.announcedIp,
+          logger: log.child({ name: 'media' }),
+        });
+        break;
+      } catch (error) {
+        if (resolved.rtcPort !== 0 || attempt >= 3) throw error;
+      }
+    }
   } catch (error) {
     // Do not leave the HTTP listener behind when the media side cannot start.
     await closeHttp();
