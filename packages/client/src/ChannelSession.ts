@@ -29,80 +29,14 @@ import {
 import type { RemoteUser } from './RemoteUser.js';
 import { RemoteUsers } from './RemoteUsers.js';
 import { SignalClient } from './SignalClient.js';
+import type {
+  ChannelSessionEvents,
+  ChannelSessionOptions,
+  ConnectionState,
+  DisconnectedReason,
+} from './sessionTypes.js';
 
-export type ConnectionState = 'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'DISCONNECTING' | 'RECONNECTING';
-
-/** Why the connection ended, as in the Web SDK NG's ConnectionDisconnectedReason. */
-export type DisconnectedReason = 'LEAVE' | 'NETWORK_ERROR' | 'SERVER_ERROR';
-
-export type ChannelSessionEvents<T> = {
-  'user-joined': [user: RemoteUser<T>];
-  'user-info-updated': [uid: Uid, msg: 'mute-audio' | 'unmute-audio'];
-  'user-left': [user: RemoteUser<T>, reason: LeaveReason];
-  'user-published': [user: RemoteUser<T>, mediaType: 'audio'];
-  'user-unpublished': [user: RemoteUser<T>, mediaType: 'audio'];
-  'connection-state-change': [
-    current: ConnectionState,
-    previous: ConnectionState,
-    reason?: DisconnectedReason,
-  ];
-  /**
-   * A token privilege expires soon (30 s by default): call renewToken(). `privilege` is "join" or
-   * "publishAudio"; `expiresAt` is unix seconds.
-   */
-  'token-privilege-will-expire': [privilege: Privilege, expiresAt: number];
-  /**
-   * A token privilege expired. "join": the server closes the session next. "publishAudio": the
-   * server stopped this client's publishing and the publisher connection is closed.
-   */
-  'token-privilege-did-expire': [privilege: Privilege];
-  /**
-   * The channel's loudest speaker changed, as the server measures it from the RFC 6464 audio
-   * levels of what each user publishes (this client's own uid included). Null: nobody speaks.
-   */
-  'active-speaker': [uid: Uid | null];
-  /** Every 2 s while joined: uplink and downlink quality 0..6 from loss and round-trip time. */
-  'network-quality': [quality: NetworkQuality];
-  /**
-   * The connection to the server was restored after a loss. `resumed`: the server kept the
-   * session (media never stopped); otherwise the client joined again and republished and
-   * resubscribed by itself. `outageMs`: from the loss to CONNECTED again.
-   */
-  reconnected: [info: { resumed: boolean; outageMs: number; attempts: number }];
-  /**
-   * Node SDK: the media path was down while publishing (reconnection) and is back. Pushed audio
-   * was queued meanwhile; `droppedMs` of the oldest did not fit in the queues and was dropped.
-   */
-  'local-audio-outage': [info: { durationMs: number; droppedMs: number; queuedMs: number }];
-  /** Reconnection gave up (RECONNECT_FAILED, or an error no retry can fix); the state is DISCONNECTED. */
-  'reconnect-failed': [error: PatchbayError];
-};
-
-export interface ChannelSessionOptions<T> {
-  /**
-   * WebSocket URL of the Patchbay server, or several entry URLs of a cluster: join uses the first;
-   * reconnection tries the server that served us last, then these in turn.
-   */
-  server: string | readonly string[];
-  /** Wraps a received MediaStreamTrack in the SDK's remote track type. */
-  wrapRemoteTrack(user: RemoteUser<T>, track: MediaStreamTrackLike, mid: string): T;
-  /** The wrapped track no longer receives (unsubscribed, unpublished, left). */
-  releaseRemoteTrack(track: T): void;
-  /**
-   * After a reconnection that had to resubscribe: point an existing wrapped track at the new
-   * receiver track, so the app's object keeps playing. Without it the track is released and the
-   * user is announced as unpublished then published again.
-   */
-  rebindRemoteTrack?(track: T, mediaTrack: MediaStreamTrackLike, mid: string): void;
-  /** Retry schedule after a lost connection (see ReconnectPolicy for the defaults). */
-  reconnect?: Partial<ReconnectPolicy>;
-  /** Default 10000 ms. */
-  requestTimeoutMs?: number;
-  /** "rtc" (everyone is a host) or "live" (hosts and audience). Default "rtc". */
-  mode?: ChannelMode;
-  /** The role to join with in live mode. Default "audience" in live mode (as in the Web SDK NG and on the server). */
-  role?: Role;
-}
+export type { ChannelSessionEvents, ChannelSessionOptions, ConnectionState, DisconnectedReason };
 
 /** Errors a retry cannot fix: reconnection stops at once. */
 const FATAL_ON_RECONNECT: ReadonlySet<string> = new Set([
@@ -112,6 +46,9 @@ const FATAL_ON_RECONNECT: ReadonlySet<string> = new Set([
   ErrorCode.NO_PRIVILEGE,
   ErrorCode.INVALID_PARAMS,
 ]);
+
+/** A publisher connection not connected this long after its answer is replaced. */
+const PUBLISH_CONNECT_TIMEOUT_MS = 5000;
 
 /** Redirects one join may follow (cluster: entry node → owner node). */
 const MAX_REDIRECTS = 3;
@@ -427,9 +364,11 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         const result = await signal.request('resume', { sessionId: this.#sessionId });
         this.#serverUrl = url;
         this.#sessionId = result.sessionId ?? this.#sessionId;
+        // CONNECTED first: the app may subscribe from the events the reconciliation emits.
+        this.#setState('CONNECTED');
         this.#users.reconcile(result.users);
         const publisher = this.#publisher;
-        if (publisher && isDead(publisher)) void this.#restorePublisher();
+        if (publisher && isDead(publisher)) void this.#restorePublisher(false);
         else if (!publisher || publisher.connectionState === 'connected') this.#setMediaOutage(false);
         return true;
       } catch (error) {
@@ -449,20 +388,24 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     this.#subscriber?.close();
     this.#subscriber = null;
     this.#users.clearMids();
-    const resubscribe = this.#users.reconcile(result.users);
     this.#setState('CONNECTED');
+    const resubscribe = this.#users.reconcile(result.users);
     if (track) await this.#ops.run(() => this.#publishOn(this.#requireConnected('republish'), track));
     else this.#setMediaOutage(false);
     for (const user of resubscribe) await this.#resubscribe(user);
     return false;
   }
 
-  /** A publisher connection that failed by itself is replaced (the server unpublished it). */
-  async #restorePublisher(): Promise<void> {
+  /**
+   * A publisher connection that failed by itself (or, `stuck`, never connected) is replaced on a
+   * new connection; the server unpublishes the old one.
+   */
+  async #restorePublisher(stuck: boolean): Promise<void> {
     await this.#ops.run(async () => {
       const track = this.#publishedTrack;
       const old = this.#publisher;
-      if (!track || !old || !isDead(old) || this.#state !== 'CONNECTED') return;
+      if (!track || !old || this.#state !== 'CONNECTED') return;
+      if (stuck ? old.connectionState === 'connected' : !isDead(old)) return;
       this.#publisher = null;
       old.close();
       const signal = this.#requireConnected('republish');
@@ -473,17 +416,18 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
 
   async #resubscribe(user: RemoteUser<T>): Promise<void> {
     const track = user.audioTrack;
-    try {
-      if (track !== undefined && this.#options.rebindRemoteTrack) {
+    if (track !== undefined && this.#options.rebindRemoteTrack) {
+      try {
         await this.#ops.run(() => this.#subscribeOn(this.#requireConnected('resubscribe'), user, track));
         return;
+      } catch {
+        // fall back to announcing the user again, so the app subscribes anew
       }
-      this.#users.releaseTrack(user);
-      this.emit('user-unpublished', user, 'audio');
-      this.emit('user-published', user, 'audio');
-    } catch {
-      // the user may have left meanwhile; its events say so
     }
+    if (user.audioTrack === undefined || !user.hasAudio) return;
+    this.#users.releaseTrack(user);
+    this.emit('user-unpublished', user, 'audio');
+    this.emit('user-published', user, 'audio');
   }
 
   #mediaOutage = false;
@@ -539,7 +483,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   }
 
   /** Publishes one audio track (the SDKs mix several into one before calling this). */
-  publishTrack(track: MediaStreamTrackLike): Promise<void> {
+  async publishTrack(track: MediaStreamTrackLike): Promise<void> {
     const signal = this.#requireConnected('publish()');
     if (this.clientRole === 'audience') {
       return Promise.reject(
@@ -562,6 +506,13 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   async #publishOn(signal: SignalClient, track: MediaStreamTrackLike): Promise<void> {
     const pc = this.#platform.createPeerConnection();
     this.#publisher = pc;
+    pc.onconnectionstatechange = () => {
+      if (pc !== this.#publisher) return;
+      const state = pc.connectionState;
+      if (state === 'connected') this.#setMediaOutage(this.#state === 'RECONNECTING');
+      else if (state === 'disconnected' || state === 'failed') this.#setMediaOutage(true);
+      if (state === 'failed') void this.#restorePublisher(false);
+    };
     try {
       pc.addTransceiver(track, { direction: 'sendonly' });
       await pc.setLocalDescription(await pc.createOffer());
@@ -569,21 +520,20 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       const { sdp } = await signal.request('publish', { sdp: pc.localDescription?.sdp ?? '' });
       await pc.setRemoteDescription({ type: 'answer', sdp });
       this.#publishedTrack = track;
-      pc.onconnectionstatechange = () => {
-        if (pc !== this.#publisher) return;
-        const state = pc.connectionState;
-        if (state === 'connected') this.#setMediaOutage(this.#state === 'RECONNECTING');
-        else if (state === 'disconnected' || state === 'failed') this.#setMediaOutage(true);
-        if (state === 'failed') void this.#restorePublisher();
-      };
     } catch (error) {
       pc.close();
       if (this.#publisher === pc) this.#publisher = null;
       throw error;
     }
+    if (pc.connectionState === 'connected') this.#setMediaOutage(false);
+    // A connection that never comes up (lost handshake, a server that vanished) is replaced.
+    const timer = setTimeout(() => {
+      if (pc === this.#publisher && pc.connectionState !== 'connected') void this.#restorePublisher(true);
+    }, PUBLISH_CONNECT_TIMEOUT_MS);
+    (timer as { unref?: () => void }).unref?.();
   }
 
-  unpublishTrack(): Promise<void> {
+  async unpublishTrack(): Promise<void> {
     const signal = this.#requireConnected('unpublish()');
     return this.#ops.run(async () => {
       const pc = this.#publisher;
@@ -616,7 +566,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   }
 
   /** Subscribes to a user's audio and returns the SDK's wrapped remote track. */
-  subscribe(userOrUid: RemoteUser<T> | Uid): Promise<T> {
+  async subscribe(userOrUid: RemoteUser<T> | Uid): Promise<T> {
     const signal = this.#requireConnected('subscribe()');
     const user = this.#resolveUser(userOrUid);
     if (!user.hasAudio) {
@@ -660,7 +610,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     return track;
   }
 
-  unsubscribe(userOrUid: RemoteUser<T> | Uid): Promise<void> {
+  async unsubscribe(userOrUid: RemoteUser<T> | Uid): Promise<void> {
     const signal = this.#requireConnected('unsubscribe()');
     const user = this.#resolveUser(userOrUid);
     return this.#ops.run(async () => {

@@ -73,6 +73,7 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
 
   #outageStartedAt = 0;
   #outageDroppedAtStart = 0;
+  #outagePushedAtStart = 0;
 
   /** Queues pushed audio while the media path is down; reports what was kept and dropped. */
   protected override onMediaOutage(down: boolean): void {
@@ -80,17 +81,21 @@ export class NodeClient extends ChannelSession<RemoteAudioTrack> {
     if (!local) return;
     const dropped = (): number =>
       local.tracks.reduce((sum, t) => sum + (t.stats.outageDroppedFrames * 1000) / t.sampleRate, 0);
+    const pushed = (): number =>
+      local.tracks.reduce((sum, t) => sum + (t.stats.pushedFrames * 1000) / t.sampleRate, 0);
     if (down) {
       if (!this.#publishing || local.outage) return;
       local.setOutage(true);
       this.#outageStartedAt = Date.now();
       this.#outageDroppedAtStart = dropped();
+      this.#outagePushedAtStart = pushed();
       return;
     }
     if (!local.outage) return;
     local.setOutage(false);
     this.emit('local-audio-outage', {
       durationMs: Date.now() - this.#outageStartedAt,
+      pushedMs: Math.round(pushed() - this.#outagePushedAtStart),
       droppedMs: Math.round(dropped() - this.#outageDroppedAtStart),
       queuedMs: Math.round(Math.max(0, ...local.tracks.map((t) => t.queuedDurationMs))),
     });

@@ -25,7 +25,11 @@ export function resolveNodeClientConfig(config: Partial<NodeClientConfig> = {}):
   return {
     mode: config.mode ?? 'rtc',
     codec: config.codec ?? 'vp8',
-    server: config.server ?? (process.env.PATCHBAY_SERVER ? process.env.PATCHBAY_SERVER.split(',').map((u) => u.trim()) : DEFAULT_SERVER),
+    server:
+      config.server ??
+      (process.env.PATCHBAY_SERVER
+        ? process.env.PATCHBAY_SERVER.split(',').map((u) => u.trim())
+        : DEFAULT_SERVER),
     mixedAudioChannels: config.mixedAudioChannels ?? 1,
     requestTimeoutMs: config.requestTimeoutMs ?? 10000,
     reconnect: config.reconnect ?? {},
