@@ -90,15 +90,19 @@ export class ClusterNode {
     return this.#beating;
   }
 
-  /** Claims every local channel again; evicts those another node owns now. */
+  /** Claims every local channel again (the claims go out together); evicts those another node owns now. */
   async #reassert(): Promise<void> {
-    for (const channel of [...this.#host.registry.channels()]) {
-      const owner = await this.#store.claim(channelKey(channel.appId, channel.name), this.id);
+    const channels = [...this.#host.registry.channels()];
+    const owners = await Promise.all(
+      channels.map((c) => this.#store.claim(channelKey(c.appId, c.name), this.id)),
+    );
+    channels.forEach((channel, i) => {
+      const owner = owners[i];
       if (owner && owner.id !== this.id && !this.#closed) {
         this.#log.warn({ channel: channel.name, owner: owner.url }, 'channel owned by another node; moving');
         this.#host.evict(channel, 'the channel moved to another node');
       }
-    }
+    });
   }
 
   /**
