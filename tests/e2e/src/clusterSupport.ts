@@ -204,6 +204,8 @@ export class Talker {
       this.events.push(`${Date.now()} reconnected ${JSON.stringify(r)} to ${client.serverUrl}`),
     );
     client.on('user-published', (u) => this.events.push(`${Date.now()} published ${String(u.uid)}`));
+    client.on('user-joined', (u) => this.events.push(`${Date.now()} joined ${String(u.uid)}`));
+    client.on('user-left', (u, why) => this.events.push(`${Date.now()} left ${String(u.uid)} ${why}`));
     client.onMixedAudioFrame((frame) =>
       this.frames.push({ at: Date.now(), samples: Int16Array.from(frame.samples) }),
     );
