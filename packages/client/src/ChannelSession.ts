@@ -17,7 +17,7 @@ import {
   type RemoteAudioTrackStats,
 } from './AudioStats.js';
 import { TypedEmitter } from './EventEmitter.js';
-import { SerialQueue, waitForIceGathering } from './negotiation.js';
+import { negotiatePublisher, negotiateSubscription, SerialQueue, validateJoin } from './negotiation.js';
 import { PatchbayError } from './PatchbayError.js';
 import type { MediaStreamTrackLike, PeerConnectionLike, Platform } from './platform.js';
 import {
@@ -28,6 +28,7 @@ import {
 } from './reconnect.js';
 import type { RemoteUser } from './RemoteUser.js';
 import { RemoteUsers } from './RemoteUsers.js';
+import { SessionMedia } from './SessionMedia.js';
 import { SignalClient } from './SignalClient.js';
 import type {
   ChannelSessionEvents,
@@ -46,9 +47,6 @@ const FATAL_ON_RECONNECT: ReadonlySet<string> = new Set([
   ErrorCode.NO_PRIVILEGE,
   ErrorCode.INVALID_PARAMS,
 ]);
-
-/** A publisher connection not connected this long after its answer is replaced. */
-const PUBLISH_CONNECT_TIMEOUT_MS = 5000;
 
 /** Redirects one join may follow (cluster: entry node → owner node). */
 const MAX_REDIRECTS = 3;
@@ -87,9 +85,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   #serverUrl: string;
   /** Bumped by leave/teardown: a reconnection loop of an older generation stops. */
   #generation = 0;
-  #publisher: PeerConnectionLike | null = null;
-  #publishedTrack: MediaStreamTrackLike | null = null;
-  #subscriber: PeerConnectionLike | null = null;
+  readonly #media: SessionMedia<T>;
   readonly #mode: ChannelMode;
   #role: Role;
   readonly #audioStats = new AudioStatsPoller(this.#statsSource());
@@ -110,6 +106,23 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       (track) => options.releaseRemoteTrack(track),
       (event, ...args) => this.emit(event, ...args),
     );
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const session = this;
+    this.#media = new SessionMedia<T>({
+      platform,
+      options,
+      ops: this.#ops,
+      users: this.#users,
+      signal: (what) => this.#requireConnected(what),
+      get connected() {
+        return session.#state === 'CONNECTED';
+      },
+      get reconnecting() {
+        return session.#state === 'RECONNECTING';
+      },
+      emit: (event, ...args) => this.emit(event, ...args),
+      onOutage: (down) => this.onMediaOutage(down),
+    });
   }
 
   /** The role this client has (live mode) or will join with. Always "host" in rtc mode. */
@@ -134,13 +147,13 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     return this.#users.values();
   }
   get publisherConnection(): PeerConnectionLike | null {
-    return this.#publisher;
+    return this.#media.publisher;
   }
   get subscriberConnection(): PeerConnectionLike | null {
-    return this.#subscriber;
+    return this.#media.subscriber;
   }
   get isPublishing(): boolean {
-    return this.#publishedTrack !== null;
+    return this.#media.publishedTrack !== null;
   }
 
   #setState(next: ConnectionState, reason?: DisconnectedReason): void {
@@ -173,10 +186,10 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     const session = this;
     return {
       get publisherConnection() {
-        return session.#publisher;
+        return session.#media.publisher;
       },
       get subscriberConnection() {
-        return session.#subscriber;
+        return session.#media.subscriber;
       },
       uidForMid: (mid) => this.#users.uidForMid(mid),
       onQuality: (quality) => this.emit('network-quality', quality),
@@ -187,20 +200,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     if (this.#state !== 'DISCONNECTED') {
       throw PatchbayError.invalidOperation(`join() called while ${this.#state}; call leave() first`);
     }
-    if (typeof appId !== 'string' || appId.length === 0)
-      throw PatchbayError.invalidParams('appId must be a non-empty string');
-    if (typeof channel !== 'string' || !/^[\w!#$%&()+\-:;<=.>?@[\]^{|}~, ]{1,64}$/u.test(channel)) {
-      throw PatchbayError.invalidParams(
-        'channel must be 1-64 characters: letters, digits, space and !#$%&()+-:;<=.>?@[]^_{|}~,',
-      );
-    }
-    if (token !== null && token !== undefined && typeof token !== 'string') {
-      throw PatchbayError.invalidParams('token must be a string or null');
-    }
-    const wanted = uid === undefined || uid === 0 ? null : uid;
-    if (wanted !== null && !uidSchema.safeParse(wanted).success) {
-      throw PatchbayError.invalidParams('uid must be a uint32 number, a 1-255 character string, or null');
-    }
+    const wanted = validateJoin(appId, channel, token, uid);
     this.#setState('CONNECTING');
     const generation = this.#generation;
     const params: JoinParams = { appId, channel, token: token ?? null };
@@ -289,14 +289,10 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
 
   #teardown(reason?: DisconnectedReason): void {
     this.#generation++;
-    this.#setMediaOutage(false);
+    this.#media.setOutage(false);
     this.#signal?.close();
     this.#signal = null;
-    this.#publisher?.close();
-    this.#publisher = null;
-    this.#publishedTrack = null;
-    this.#subscriber?.close();
-    this.#subscriber = null;
+    this.#media.closeAll();
     this.#users.clear();
     this.#uid = null;
     this.#channel = null;
@@ -314,7 +310,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     }
     this.#signal?.close();
     this.#signal = null;
-    this.#setMediaOutage(true);
+    this.#media.setOutage(true);
     this.#setState('RECONNECTING', 'NETWORK_ERROR');
     void this.#reconnectLoop(this.#generation);
   }
@@ -367,9 +363,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         // CONNECTED first: the app may subscribe from the events the reconciliation emits.
         this.#setState('CONNECTED');
         this.#users.reconcile(result.users);
-        const publisher = this.#publisher;
-        if (publisher && isDead(publisher)) void this.#restorePublisher(false);
-        else if (!publisher || publisher.connectionState === 'connected') this.#setMediaOutage(false);
+        this.#media.afterResume();
         return true;
       } catch (error) {
         if (!(error instanceof PatchbayError) || error.code !== ErrorCode.SESSION_NOT_FOUND) throw error;
@@ -381,61 +375,11 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     this.#uid = result.uid;
     this.#sessionId = result.sessionId;
     // A new server-side session: the old media connections lead nowhere.
-    const track = this.#publishedTrack;
-    this.#publisher?.close();
-    this.#publisher = null;
-    this.#publishedTrack = null;
-    this.#subscriber?.close();
-    this.#subscriber = null;
-    this.#users.clearMids();
+    const track = this.#media.closeAll();
     this.#setState('CONNECTED');
     const resubscribe = this.#users.reconcile(result.users);
-    if (track) await this.#ops.run(() => this.#publishOn(this.#requireConnected('republish'), track));
-    else this.#setMediaOutage(false);
-    for (const user of resubscribe) await this.#resubscribe(user);
+    await this.#media.restore(track, resubscribe);
     return false;
-  }
-
-  /**
-   * A publisher connection that failed by itself (or, `stuck`, never connected) is replaced on a
-   * new connection; the server unpublishes the old one.
-   */
-  async #restorePublisher(stuck: boolean): Promise<void> {
-    await this.#ops.run(async () => {
-      const track = this.#publishedTrack;
-      const old = this.#publisher;
-      if (!track || !old || this.#state !== 'CONNECTED') return;
-      if (stuck ? old.connectionState === 'connected' : !isDead(old)) return;
-      this.#publisher = null;
-      old.close();
-      const signal = this.#requireConnected('republish');
-      await signal.request('unpublish', {});
-      await this.#publishOn(signal, track);
-    });
-  }
-
-  async #resubscribe(user: RemoteUser<T>): Promise<void> {
-    const track = user.audioTrack;
-    if (track !== undefined && this.#options.rebindRemoteTrack) {
-      try {
-        await this.#ops.run(() => this.#subscribeOn(this.#requireConnected('resubscribe'), user, track));
-        return;
-      } catch {
-        // fall back to announcing the user again, so the app subscribes anew
-      }
-    }
-    if (user.audioTrack === undefined || !user.hasAudio) return;
-    this.#users.releaseTrack(user);
-    this.emit('user-unpublished', user, 'audio');
-    this.emit('user-published', user, 'audio');
-  }
-
-  #mediaOutage = false;
-
-  #setMediaOutage(on: boolean): void {
-    if (this.#mediaOutage === on) return;
-    this.#mediaOutage = on;
-    this.onMediaOutage(on);
   }
 
   /**
@@ -474,7 +418,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       return;
     }
     const signal = this.#requireConnected('setClientRole()');
-    if (role === 'audience' && this.#publisher)
+    if (role === 'audience' && this.#media.publisher)
       throw PatchbayError.invalidOperation('unpublish() before becoming an audience');
     await this.#ops.run(async () => {
       await signal.request('setRole', { role });
@@ -493,68 +437,11 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         ),
       );
     }
-    return this.#ops.run(async () => {
-      if (this.#publisher) {
-        await this.#publisher.getTransceivers()[0]?.sender.replaceTrack(track);
-        this.#publishedTrack = track;
-        return;
-      }
-      await this.#publishOn(signal, track);
-    });
-  }
-
-  async #publishOn(signal: SignalClient, track: MediaStreamTrackLike): Promise<void> {
-    const pc = this.#platform.createPeerConnection();
-    this.#publisher = pc;
-    pc.onconnectionstatechange = () => {
-      if (pc !== this.#publisher) return;
-      const state = pc.connectionState;
-      if (state === 'connected') this.#setMediaOutage(this.#state === 'RECONNECTING');
-      else if (state === 'disconnected' || state === 'failed') this.#setMediaOutage(true);
-      if (state === 'failed') void this.#restorePublisher(false);
-    };
-    try {
-      pc.addTransceiver(track, { direction: 'sendonly' });
-      await pc.setLocalDescription(await pc.createOffer());
-      await waitForIceGathering(pc);
-      const { sdp } = await signal.request('publish', { sdp: pc.localDescription?.sdp ?? '' });
-      await pc.setRemoteDescription({ type: 'answer', sdp });
-      this.#publishedTrack = track;
-    } catch (error) {
-      pc.close();
-      if (this.#publisher === pc) this.#publisher = null;
-      throw error;
-    }
-    if (pc.connectionState === 'connected') this.#setMediaOutage(false);
-    // A connection that never comes up (lost handshake, a server that vanished) is replaced.
-    const timer = setTimeout(() => {
-      if (pc === this.#publisher && pc.connectionState !== 'connected') void this.#restorePublisher(true);
-    }, PUBLISH_CONNECT_TIMEOUT_MS);
-    (timer as { unref?: () => void }).unref?.();
+    return this.#media.publish(signal, track);
   }
 
   async unpublishTrack(): Promise<void> {
-    const signal = this.#requireConnected('unpublish()');
-    return this.#ops.run(async () => {
-      const pc = this.#publisher;
-      if (!pc) return;
-      this.#publisher = null;
-      this.#publishedTrack = null;
-      // Tell the server first: closing the connection first would make it see a failed publisher.
-      try {
-        await signal.request('unpublish', {});
-      } finally {
-        pc.close();
-      }
-    });
-  }
-
-  /** The server stopped our publishing: drop the publisher connection. */
-  #stopPublishing(): void {
-    const pc = this.#publisher;
-    this.#publisher = null;
-    this.#publishedTrack = null;
-    pc?.close();
+    return this.#media.unpublish(this.#requireConnected('unpublish()'));
   }
 
   #resolveUser(userOrUid: RemoteUser<T> | Uid): RemoteUser<T> {
@@ -577,47 +464,13 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         ),
       );
     }
-    return this.#ops.run(async () => {
-      if (user.audioTrack !== undefined) return user.audioTrack;
-      return this.#subscribeOn(signal, user);
-    });
-  }
-
-  /** Subscribes on the server and wraps (or, when reconnecting, rebinds) the user's track. */
-  async #subscribeOn(signal: SignalClient, user: RemoteUser<T>, existing?: T): Promise<T> {
-    const result = await signal.request('subscribe', { uid: user.uid });
-    let pc = this.#subscriber;
-    if (result.offer) {
-      pc ??= this.#subscriber = this.#platform.createPeerConnection();
-      await pc.setRemoteDescription({ type: 'offer', sdp: result.offer });
-      const answer = await pc.createAnswer();
-      // The server must hold our DTLS fingerprint before our handshake can reach it, so the
-      // answer goes out before setLocalDescription starts ICE/DTLS. It needs no candidates:
-      // the server learns our address from our connectivity checks.
-      await signal.request('answer', { sdp: answer.sdp ?? '' });
-      await pc.setLocalDescription(answer);
-    }
-    const transceiver = pc?.getTransceivers().find((t) => t.mid === result.mid);
-    if (!transceiver)
-      throw new PatchbayError(ErrorCode.NEGOTIATION_FAILED, `no receiver for m-line ${result.mid}`);
-    this.#users.setMid(user, result.mid);
-    if (existing !== undefined) {
-      this.#options.rebindRemoteTrack?.(existing, transceiver.receiver.track, result.mid);
-      return existing;
-    }
-    const track = this.#options.wrapRemoteTrack(user, transceiver.receiver.track, result.mid);
-    user.audioTrack = track;
-    return track;
+    return this.#media.subscribe(signal, user);
   }
 
   async unsubscribe(userOrUid: RemoteUser<T> | Uid): Promise<void> {
     const signal = this.#requireConnected('unsubscribe()');
     const user = this.#resolveUser(userOrUid);
-    return this.#ops.run(async () => {
-      if (user.audioTrack === undefined) return;
-      this.#users.releaseTrack(user);
-      await signal.request('unsubscribe', { uid: user.uid });
-    });
+    return this.#media.unsubscribe(signal, user);
   }
 
   /**
@@ -644,15 +497,11 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         this.emit('active-speaker', message.uid);
         return;
       case 'token-privilege-did-expire':
-        if (message.privilege === 'publishAudio') this.#stopPublishing();
+        if (message.privilege === 'publishAudio') this.#media.stopPublishing();
         this.emit('token-privilege-did-expire', message.privilege);
         return;
       default:
         return;
     }
   }
-}
-
-function isDead(pc: PeerConnectionLike): boolean {
-  return pc.connectionState === 'failed' || pc.connectionState === 'closed';
 }

@@ -76,6 +76,11 @@ export const muteRequestSchema = z.object({ type: z.literal('mute'), id, muted: 
 /** Live mode: switch between host and audience. An audience is not announced to the others. */
 export const setRoleRequestSchema = z.object({ type: z.literal('setRole'), id, role: roleSchema });
 /**
+ * The client's subscriber connection failed (its network changed, ICE gave up): the server drops
+ * its side, every subscription included; the client then subscribes again on a new connection.
+ */
+export const resetSubscriberRequestSchema = z.object({ type: z.literal('resetSubscriber'), id });
+/**
  * After the WebSocket dropped: re-attach to the session that `join` returned, whose media
  * connections the server kept for its grace period. Fails with SESSION_NOT_FOUND when the
  * session is gone (grace expired, server restarted): join again.
@@ -100,6 +105,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   setRoleRequestSchema,
   muteRequestSchema,
   resumeRequestSchema,
+  resetSubscriberRequestSchema,
 ]);
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type ClientMessageType = ClientMessage['type'];
@@ -140,6 +146,7 @@ export const resultSchemas = {
   mute: emptyResult,
   /** The session as it is now (users present, with their state), as for a join. */
   resume: joinResultSchema,
+  resetSubscriber: emptyResult,
 } as const satisfies Record<ClientMessageType, z.ZodType>;
 
 export type ResultOf<T extends ClientMessageType> = z.infer<(typeof resultSchemas)[T]>;

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { createClient } from '@patchbay/node';
+import {
+  ConnectionChangedReasonType,
+  ConnectionStateType,
+  createClient,
+  createRtcEngine,
+} from '@patchbay/node';
 import { ErrorCode } from '@patchbay/protocol';
 import { assertPitch } from './engineSupport.js';
 import {
@@ -144,6 +149,37 @@ describe('reconnection', () => {
       await server.stop();
     });
   }
+
+  it('the native engine shape reports Reconnecting/Interrupted, then Connected/RejoinSuccess and onRejoinChannelSuccess', async () => {
+    const server = await startServerOn();
+    cleanups.push(() => server.close());
+    const relay = await TcpRelay.start(server.port);
+    cleanups.push(() => relay.close());
+    const engine = createRtcEngine();
+    engine.initialize({ appId: 'test-app', server: relay.url });
+    cleanups.push(async () => engine.release());
+    const events: string[] = [];
+    engine.registerEventHandler({
+      onConnectionStateChanged: (_c, state, reason) => events.push(`state ${state}/${reason}`),
+      onRejoinChannelSuccess: () => events.push('rejoin'),
+      onConnectionLost: () => events.push('lost'),
+    });
+    await engine.joinChannel('', 'native', 0, {});
+    await waitFor(
+      () => events.includes(`state ${ConnectionStateType.ConnectionStateConnected}/1`),
+      5000,
+      'joined',
+    );
+    events.length = 0;
+    relay.dropAll();
+    await waitFor(() => events.includes('rejoin'), 10000, 'onRejoinChannelSuccess');
+    assert.deepEqual(events, [
+      `state ${ConnectionStateType.ConnectionStateReconnecting}/${ConnectionChangedReasonType.ConnectionChangedInterrupted}`,
+      `state ${ConnectionStateType.ConnectionStateConnected}/${ConnectionChangedReasonType.ConnectionChangedRejoinSuccess}`,
+      'rejoin',
+    ]);
+    await engine.leaveChannel();
+  });
 
   it('gives up cleanly after its schedule: RECONNECT_FAILED, DISCONNECTED', async () => {
     const server = await startServerOn();

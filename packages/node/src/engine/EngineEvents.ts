@@ -130,12 +130,19 @@ export class EngineEvents {
     loose.on('token-privilege-will-expire', () =>
       this.emit('onTokenPrivilegeWillExpire', connection(), token()),
     );
-    client.on('connection-state-change', (current, _previous, reason) => {
+    client.on('reconnected', () => this.emit('onRejoinChannelSuccess', connection(), Date.now() - joinedAt));
+    client.on('reconnect-failed', () => this.emit('onConnectionLost', connection()));
+    client.on('connection-state-change', (current, previous, reason) => {
       if (current === 'CONNECTING') joinedAt = Date.now();
       const state = STATE[current];
       if (state === undefined) return;
       let why = ConnectionChangedReasonType.ConnectionChangedConnecting;
-      if (current === 'CONNECTED') why = ConnectionChangedReasonType.ConnectionChangedJoinSuccess;
+      if (current === 'CONNECTED')
+        why =
+          previous === 'RECONNECTING'
+            ? ConnectionChangedReasonType.ConnectionChangedRejoinSuccess
+            : ConnectionChangedReasonType.ConnectionChangedJoinSuccess;
+      if (current === 'RECONNECTING') why = ConnectionChangedReasonType.ConnectionChangedInterrupted;
       if (current === 'DISCONNECTED') {
         why =
           reason === 'LEAVE'

@@ -80,6 +80,9 @@ export enum ConnectionChangedReasonType {
   ConnectionChangedInvalidToken = 8,
   ConnectionChangedTokenExpired = 9,
   ConnectionChangedRejectedByServer = 10,
+  ConnectionChangedKeepAliveTimeout = 14,
+  ConnectionChangedRejoinSuccess = 15,
+  ConnectionChangedLost = 16,
 }
 
 export enum UserOfflineReasonType {

@@ -95,6 +95,10 @@ export interface IRtcEngineEventHandler {
   onUserJoined?(connection: RtcConnection, remoteUid: number, elapsed: number): void;
   onUserOffline?(connection: RtcConnection, remoteUid: number, reason: UserOfflineReasonType): void;
   onError?(err: ErrorCodeType, msg: string): void;
+  /** The connection was lost and is back (resumed, or rejoined and republished); `elapsed`: ms since joinChannel. */
+  onRejoinChannelSuccess?(connection: RtcConnection, elapsed: number): void;
+  /** Reconnection gave up (the client is disconnected; join again). */
+  onConnectionLost?(connection: RtcConnection): void;
   onConnectionStateChanged?(
     connection: RtcConnection,
     state: ConnectionStateType,

@@ -118,10 +118,19 @@ export class Participant {
       );
     }
     if (!this.#subscriber) {
+      let connection: SubscriberConnection | null = null;
       const egress = this.#engine.createEgress(`${this.#label}/sub`, {
-        onClosed: (reason) => this.link.onMediaClosed('subscribe', reason),
+        onClosed: (reason) => {
+          // A connection we closed or replaced is not news; a failed current one is dropped, so
+          // the client's next subscribe gets a new one.
+          if (connection === null || this.#subscriber !== connection) return;
+          this.#subscriber = null;
+          connection.close();
+          this.link.onMediaClosed('subscribe', reason);
+        },
       });
-      this.#subscriber = new SubscriberConnection(egress);
+      connection = new SubscriberConnection(egress);
+      this.#subscriber = connection;
     }
     return this.#subscriber.subscribe(target.producer);
   }
@@ -130,6 +139,13 @@ export class Participant {
     return (
       target.producer !== null && this.#subscriber !== null && this.#subscriber.unsubscribe(target.producer)
     );
+  }
+
+  /** Closes the subscriber connection and its subscriptions; the next subscribe offers a new one. */
+  resetSubscriber(): void {
+    const connection = this.#subscriber;
+    this.#subscriber = null;
+    connection?.close();
   }
 
   answer(sdp: string): void {
@@ -141,7 +157,6 @@ export class Participant {
   /** Releases all media. */
   close(_reason: LeaveReason): void {
     this.unpublish();
-    this.#subscriber?.close();
-    this.#subscriber = null;
+    this.resetSubscriber();
   }
 }

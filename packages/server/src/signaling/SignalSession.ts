@@ -208,6 +208,9 @@ export class SignalSession implements MembershipHost {
       case 'answer':
         participant.answer(message.sdp);
         return {};
+      case 'resetSubscriber':
+        participant.resetSubscriber();
+        return {};
       case 'leave':
         this.#leave('Quit');
         return {};
