@@ -80,10 +80,12 @@ export class NodeProcess {
     const { child, stderr } = spawnServe(['--redis', redisUrl, '--admin-token', ADMIN_TOKEN, ...extra]);
     const lines = createInterface({ input: child.stdout! });
     const first = await new Promise<string>((resolve, reject) => {
-      lines.once('line', resolve);
+      // libdatachannel may print a warning of its own first.
+      lines.on('line', (line) => {
+        if (line.startsWith('Patchbay listening')) resolve(line);
+      });
       child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr()}`)));
     });
-    lines.on('line', () => undefined);
     const m = /^Patchbay listening on (\S+) \(signaling (ws:\/\/\S+),/.exec(first);
     if (!m) throw new Error(`unexpected first line: ${first}`);
     const node = new NodeProcess(child, m[2], m[1]);

@@ -95,6 +95,8 @@ async function runPrimary(options: ServeOptions, count: number): Promise<number>
   }
   const store = resolved.redis === null ? new MemoryPlacementStore() : null;
   const workers = new Map<number, Worker>();
+  /** Workers that said they serve: they take the stop message; others (still loading) get SIGTERM. */
+  const serving = new Set<Worker>();
   let stopping = false;
 
   const start = (index: number): Promise<Ready> =>
@@ -106,11 +108,13 @@ async function runPrimary(options: ServeOptions, count: number): Promise<number>
       worker.on('message', (m: unknown) => {
         if (typeof m === 'object' && m !== null && 'patchbayWorkerReady' in m) {
           ready = true;
+          serving.add(worker);
           resolve((m as { patchbayWorkerReady: Ready }).patchbayWorkerReady);
         }
       });
       worker.once('exit', (code, signal) => {
         workers.delete(index);
+        serving.delete(worker);
         reject(new Error(`worker ${index} exited (${signal ?? code})`));
         if (ready && !stopping) {
           // A crashed worker: its channels go to the others once its heartbeat expires; start a new one.

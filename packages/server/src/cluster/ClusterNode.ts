@@ -67,6 +67,14 @@ export class ClusterNode {
   /** First heartbeat, then one every `heartbeatMs`. Rejects when the store cannot be reached. */
   async start(): Promise<void> {
     await this.#store.heartbeat(this.#info(), this.#options.nodeTtlMs);
+    // An earlier life of this node (same URL: a restarted process or worker) is dead: its channels
+    // are placed again now rather than when its heartbeat expires.
+    for (const node of await this.#store.nodes()) {
+      if (node.url === this.url && node.id !== this.id) {
+        this.#log.info({ previous: node.id }, 'replacing an earlier node at this URL');
+        await this.#store.leave(node.id);
+      }
+    }
     this.#timer = setInterval(() => void this.#beat(), this.#options.heartbeatMs);
     this.#timer.unref();
     this.#log.info({ url: this.url }, 'joined the cluster');
@@ -119,7 +127,8 @@ export class ClusterNode {
     try {
       const nodes = await this.#store.nodes();
       let owner = await this.#claim(key, nodes, []);
-      if (owner.id !== this.id && !(await probeUrl(owner.url, OWNER_PROBE_TIMEOUT_MS))) {
+      const stale = owner.id !== this.id && owner.url === this.url; // an earlier life of this node
+      if (stale || (owner.id !== this.id && !(await probeUrl(owner.url, OWNER_PROBE_TIMEOUT_MS)))) {
         this.#log.warn(
           { channel: name, owner: owner.url },
           'the owner does not answer; placing the channel again',
