@@ -17,9 +17,13 @@ export interface SfuProcess {
 
 /**
  * Starts `patchbay serve` as a child process on free ports, media bound to the namespace's veth
- * address, and reads its URL from stdout; `extraArgs` go to `serve` (e.g. --redis). BENCH_SFU_NODE_ARGS adds node flags (e.g. --cpu-prof).
+ * address, and reads its URL from stdout; `env` is added to its environment, `extraArgs` go to `serve` (e.g. --redis). BENCH_SFU_NODE_ARGS adds node flags (e.g. --cpu-prof).
  */
-export async function spawnSfu(root: string, extraArgs: readonly string[] = []): Promise<SfuProcess> {
+export async function spawnSfu(
+  root: string,
+  env: Record<string, string> = {},
+  extraArgs: readonly string[] = [],
+): Promise<SfuProcess> {
   const rtcBind = process.env.PATCHBAY_TEST_IP || '127.0.0.1';
   const nodeArgs = (process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(
@@ -40,7 +44,7 @@ export async function spawnSfu(root: string, extraArgs: readonly string[] = []):
       'warn',
       ...extraArgs,
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

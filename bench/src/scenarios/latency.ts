@@ -114,7 +114,11 @@ export interface LatencyOptions {
   measureMs?: number;
 }
 
-async function measureSdk(url: string, options: Required<LatencyOptions>): Promise<LatencyStats> {
+async function measureSdk(
+  url: string,
+  options: Required<LatencyOptions>,
+  bufferMs = 200,
+): Promise<LatencyStats> {
   const detector = new OnsetDetector();
   const sub = createClient({ server: url });
   const pub = createClient({ server: url });
@@ -129,7 +133,7 @@ async function measureSdk(url: string, options: Required<LatencyOptions>): Promi
       });
     });
     await sub.join('bench', 'latency', null, null);
-    pub.setExternalAudioSource(true, RATE, 1);
+    pub.setExternalAudioSource(true, RATE, 1, bufferMs);
     await pub.join('bench', 'latency', null, null);
     await withTimeout(subscribed, 10000, 'subscription');
     const t0 = performance.now();
@@ -305,6 +309,10 @@ async function measureChromium(
 
 export interface LatencyResult {
   sdkViaSfu: LatencyStats;
+  /** Tuning, same run: the publisher in synchronous mode (bufferMs 0: no queue cushion). */
+  sdkSync: LatencyStats;
+  /** Tuning, same run: synchronous publisher and 10 ms Opus frames (server opusPtimeMs 10). */
+  sdkSyncPtime10: LatencyStats;
   direct: LatencyStats;
   chromium: LatencyStats | { skipped: string };
 }
@@ -332,7 +340,24 @@ export async function runLatency(root: string, opts: LatencyOptions = {}): Promi
     await sfu.stop();
   }
   const direct = await measureDirect(options);
-  return { sdkViaSfu, direct, chromium };
+  const sdkSync = await withSfu(root, {}, (url) => measureSdk(url, options, 0));
+  const sdkSyncPtime10 = await withSfu(root, { PATCHBAY_OPUS_PTIME_MS: '10' }, (url) =>
+    measureSdk(url, options, 0),
+  );
+  return { sdkViaSfu, sdkSync, sdkSyncPtime10, direct, chromium };
+}
+
+async function withSfu<T>(
+  root: string,
+  env: Record<string, string>,
+  run: (url: string) => Promise<T>,
+): Promise<T> {
+  const sfu = await spawnSfu(root, env);
+  try {
+    return await run(sfu.url);
+  } finally {
+    await sfu.stop();
+  }
 }
 
 function row(name: string, s: LatencyStats | { skipped: string }): (string | number)[] {
@@ -352,7 +377,9 @@ export function latencyTable(r: LatencyResult): Table {
     title: 'Push-to-ear latency (1 kHz burst every 250 ms, onset by threshold, 5 s warm-up)',
     columns: ['path', 'events', 'p50 ms', 'p95 ms', 'min–max ms', 'note'],
     rows: [
-      row('Node SDK → SFU → Node SDK', r.sdkViaSfu),
+      row('Node SDK → SFU → Node SDK (default: 200 ms queue, 20 ms Opus)', r.sdkViaSfu),
+      row('  tuned: synchronous push (bufferMs 0)', r.sdkSync),
+      row('  tuned: synchronous push + 10 ms Opus frames (opusPtimeMs 10)', r.sdkSyncPtime10),
       row('wrtc ↔ wrtc direct (floor)', r.direct),
       row('Node SDK → SFU → Chromium', r.chromium),
     ],

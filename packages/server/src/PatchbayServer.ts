@@ -408,6 +408,7 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
           bind: final.rtcBind,
           port: rtcPort,
           announcedIp: final.announcedIp,
+          opusPtimeMs: final.opusPtimeMs,
           logger: log.child({ name: 'media' }),
         });
         break;

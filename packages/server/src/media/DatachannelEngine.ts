@@ -14,7 +14,7 @@ import type {
   IngressHandlers,
   MediaEngine,
 } from './MediaEngine.js';
-import { announceCandidate, parseAudioOffer, SdpError, stripSsrcLines } from './sdp.js';
+import { announceCandidate, parseAudioOffer, SdpError, stripSsrcLines, withPtime } from './sdp.js';
 
 export interface DatachannelEngineOptions {
   /** Address the shared UDP socket binds to. */
@@ -23,6 +23,8 @@ export interface DatachannelEngineOptions {
   port: number;
   /** Address announced as the only ICE candidate. */
   announcedIp: string;
+  /** Opus frame length asked of publishers, ms (see ServerOptions.opusPtimeMs). Default 20. */
+  opusPtimeMs?: number;
   logger: Logger;
 }
 
@@ -113,7 +115,7 @@ export class DatachannelEngine implements MediaEngine {
       // The endpoint holds the JS track: if it were garbage-collected, node-datachannel would
       // close the native track and silently drop the publisher's packets.
       return {
-        answer: this.#announce(stripSsrcLines(local.sdp)),
+        answer: withPtime(this.#announce(stripSsrcLines(local.sdp)), this.#options.opusPtimeMs ?? 20),
         track,
         close: () => closeQuietly(pc),
       } as IngressEndpoint;

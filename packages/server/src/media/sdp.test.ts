@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import fc from 'fast-check';
-import { announceCandidate, listMids, parseAudioOffer, SdpError, stripSsrcLines } from './sdp.js';
+import { announceCandidate, listMids, parseAudioOffer, SdpError, stripSsrcLines, withPtime } from './sdp.js';
 
 const OFFER = [
   'v=0',
@@ -63,4 +63,10 @@ describe('sdp', () => {
       { numRuns: 5000 },
     );
   });
+});
+
+test('withPtime asks for shorter Opus frames in the answer, and leaves 20 ms alone', () => {
+  const sdp = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n';
+  assert.equal(withPtime(sdp, 20), sdp);
+  assert.equal(withPtime(sdp, 10), 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ptime:10\r\na=mid:0\r\n');
 });

@@ -70,3 +70,12 @@ export function stripSsrcLines(sdp: string): string {
 export function listMids(sdp: string): string[] {
   return [...sdp.matchAll(/^a=mid:(\S+)\s*$/gm)].map((m) => m[1]);
 }
+
+/**
+ * Asks the publisher for Opus frames of `ms` (a=ptime in each audio m-section of our answer;
+ * libwebrtc sizes its encoder frames by it). 20 ms is Opus's default: nothing is added.
+ */
+export function withPtime(sdp: string, ms: number): string {
+  if (ms === 20) return sdp;
+  return sdp.replace(/^(m=audio [^\r\n]*\r?\n)/gm, `$1a=ptime:${ms}\r\n`);
+}
