@@ -45,7 +45,9 @@ describe(
     async function perWorker(): Promise<Array<{ channels: number; participants: number }>> {
       return Promise.all(
         workerUrls.map(async (url) => {
-          const res = await fetch(`${url.replace(/^ws/, 'http')}/health`);
+          const res = await fetch(`${url.replace(/^ws/, 'http')}/health`, {
+            signal: AbortSignal.timeout(2000),
+          });
           return (await res.json()) as { channels: number; participants: number };
         }),
       );
@@ -129,7 +131,10 @@ describe(
         await sleep(250);
         load = await perWorker().catch(() => null);
       }
-      assert.ok(load, 'both workers answer on their own ports again');
+      assert.ok(
+        load,
+        `both workers answer on their own ports again; serve's stderr: ${serve.stderr().slice(-2000)}`,
+      );
     });
   },
 );
