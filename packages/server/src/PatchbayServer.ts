@@ -62,7 +62,7 @@ export class PatchbayServer {
   readonly #shared: Server | null;
   readonly #wss: WebSocketServer;
   readonly #engine: MediaEngine;
-  readonly #registry = new ChannelRegistry();
+  readonly #registry = new ChannelRegistry((channel) => this.cluster?.channelClosed(channel));
   readonly #sessions = new Set<SignalSession>();
   readonly #directory = new MembershipDirectory();
   readonly #reportTimer: NodeJS.Timeout;
@@ -155,7 +155,6 @@ export class PatchbayServer {
       },
       this.log.child({ name: 'cluster' }),
     );
-    this.#registry.onClosed = (channel) => node.channelClosed(channel);
     return node;
   }
 

@@ -3,8 +3,12 @@ import { Channel } from './Channel.js';
 /** Every live channel, keyed by app id and name. A channel exists while it has participants. */
 export class ChannelRegistry {
   readonly #channels = new Map<string, Channel>();
-  /** Called when an empty channel is dropped (cluster mode frees its placement). */
-  onClosed: (channel: Channel) => void = () => undefined;
+  readonly #onClosed: (channel: Channel) => void;
+
+  /** `onClosed` is told when an empty channel is dropped (cluster mode frees its placement). */
+  constructor(onClosed: (channel: Channel) => void = () => undefined) {
+    this.#onClosed = onClosed;
+  }
 
   get size(): number {
     return this.#channels.size;
@@ -36,6 +40,6 @@ export class ChannelRegistry {
     const key = `${channel.appId}\u0000${channel.name}`;
     if (this.#channels.get(key) !== channel) return;
     this.#channels.delete(key);
-    this.onClosed(channel);
+    this.#onClosed(channel);
   }
 }
