@@ -73,6 +73,19 @@ export class Recorder {
 export class StreamCounter {
   readonly seen = new Uint8Array(WINDOW_PACKETS);
   count = 0;
+  /**
+   * Exact count over an open-ended window with no bitmap (for runs longer than the bitmap):
+   * packets with index in [rangeFrom, rangeTo) that arrived. Set the bounds with setRange().
+   */
+  inRange = 0;
+  rangeFrom = 0xffffffff;
+  rangeTo = 0xffffffff;
+  /** Starts counting packets with index >= from (and < to, which can be lowered later). */
+  setRange(from: number, to = 0xffffffff): void {
+    this.rangeFrom = from;
+    this.rangeTo = to;
+    this.inRange = 0;
+  }
   clear(): void {
     this.seen.fill(0);
   }
@@ -110,6 +123,7 @@ export function makeReceiver(recorder: Recorder, streams: Map<number, StreamCoun
     }
     stream.seen[index % WINDOW_PACKETS] = 1;
     stream.count++;
+    if (index >= stream.rangeFrom && index < stream.rangeTo) stream.inRange++;
     recorder.received++;
     if (recorder.measuring && recorder.delayCount < recorder.delays.length) {
       recorder.delays[recorder.delayCount++] = now - buf.readDoubleLE(off + OFF_SENT);
@@ -208,8 +222,23 @@ export class LoadPublisher {
   }
 
   close(): void {
+    closeTracks([this.track]);
     try {
       this.pc.close();
+    } catch {
+      // closed
+    }
+  }
+}
+
+/**
+ * Closes node-datachannel tracks: pc.close() leaves their wrappers and callbacks (thread-safe
+ * functions, each a libuv handle) alive, so a long run with churn would keep every old one.
+ */
+function closeTracks(tracks: Track[]): void {
+  for (const track of tracks) {
+    try {
+      track.close();
     } catch {
       // closed
     }
@@ -349,6 +378,7 @@ export class LoadSubscriber {
 
   close(): void {
     this.signal?.close();
+    closeTracks(this.#tracks);
     try {
       this.pc.close();
     } catch {

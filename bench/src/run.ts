@@ -2,7 +2,7 @@
  * `npm run bench`: every scenario in the private network namespace, each printing a table,
  * writing bench/results/<scenario>.json and its section of BENCHMARKS.md.
  *
- *   node bench/dist/run.js [--only forwarding,cluster,latency,join,costs,janus] [--levels 1x10,5x40] [--joins 50] [--window ms]
+ *   node bench/dist/run.js [--only forwarding,cluster,latency,join,costs,janus,loss] [--levels 1x10,5x40] [--joins 50] [--window ms]
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,7 @@ import {
 import { runJanus } from './scenarios/janusScenario.js';
 import { joinRow, loadJoinTimes, sdkJoinTimes } from './scenarios/join.js';
 import { latencyMarkdown, printLatency, runLatency } from './scenarios/latency.js';
+import { lossTable, runLoss } from './scenarios/loss.js';
 import { machineInfo, round } from './util.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -184,6 +185,14 @@ async function main(): Promise<void> {
     printTable(t);
     writeJson(root, 'janus', { machine, ...r });
     section('janus', 'Side by side with Janus', markdownTable(t));
+  }
+  if (want('loss')) {
+    console.log('\n== audio under loss');
+    const rows = await runLoss(root);
+    const t = lossTable(rows);
+    printTable(t);
+    writeJson(root, 'loss', { machine, rows });
+    section('loss', 'Audio under loss', markdownTable(t));
   }
   console.log(`\nbench done in ${Math.round((Date.now() - started) / 1000)} s`);
 }

@@ -21,8 +21,7 @@ export interface SfuProcess {
  */
 export async function spawnSfu(
   root: string,
-  env: Record<string, string> = {},
-  extraArgs: readonly string[] = [],
+  extra: { args?: string[]; env?: Record<string, string> } = {},
 ): Promise<SfuProcess> {
   const rtcBind = process.env.PATCHBAY_TEST_IP || '127.0.0.1';
   const nodeArgs = (process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -42,9 +41,9 @@ export async function spawnSfu(
       rtcBind,
       '--log-level',
       'warn',
-      ...extraArgs,
+      ...(extra.args ?? []),
     ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extra.env } },
   );
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

@@ -115,3 +115,15 @@ export function sumDrops(m: Map<number, number>, filter: (port: number) => boole
   for (const [port, d] of m) if (filter(port)) n += d;
   return n;
 }
+
+/** A seeded pseudo-random generator in [0, 1) (mulberry32): the same seed, the same run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -119,7 +119,7 @@ export async function runCluster(root: string, options: ClusterOptions = {}): Pr
   const redis = await startRedis();
   const nodes: SfuProcess[] = [];
   try {
-    for (let i = 0; i < 2; i++) nodes.push(await spawnSfu(root, {}, ['--redis', redis.url]));
+    for (let i = 0; i < 2; i++) nodes.push(await spawnSfu(root, { args: ['--redis', redis.url] }));
     await sleep(1200); // past the nodes' start-up CPU samples
     rows.push(await measure('two nodes, Redis placement', nodes, o));
   } finally {

@@ -352,7 +352,7 @@ async function withSfu<T>(
   env: Record<string, string>,
   run: (url: string) => Promise<T>,
 ): Promise<T> {
-  const sfu = await spawnSfu(root, env);
+  const sfu = await spawnSfu(root, { env });
   try {
     return await run(sfu.url);
   } finally {

@@ -97,6 +97,11 @@ program
     '--announced-ip <address>',
     'address announced to clients for media (default: $PATCHBAY_ANNOUNCED_IP, else --rtc-bind; 127.0.0.1 if that is 0.0.0.0 or ::)',
   )
+  .option(
+    '--announced-port <port>',
+    'UDP port announced to clients for media, when a NAT or relay forwards another port to --rtc-port (default: $PATCHBAY_ANNOUNCED_PORT, else --rtc-port)',
+    port,
+  )
   .addOption(
     new Option(
       '--log-level <level>',

@@ -1,4 +1,12 @@
 import type { Uid } from '@patchbay/protocol';
+import {
+  type End2EndDelaySource,
+  end2EndDelay,
+  median,
+  packetDurationMs,
+  senderReportTransit,
+  TRANSIT_SAMPLES,
+} from './end2EndDelay.js';
 import type { PeerConnectionLike } from './platform.js';
 
 /** The Web SDK NG's LocalAudioTrackStats, from the publisher connection's WebRTC statistics. */
@@ -24,11 +32,17 @@ export interface RemoteAudioTrackStats {
   /** ms, one way from the server to this client: half the ICE round-trip time. */
   transportDelay: number;
   /**
-   * ms, ESTIMATED sender-to-playout delay: 2 × transportDelay (uplink assumed as long as the
-   * downlink) + receiveDelay + 20 ms of packetization. The libwebrtc here (M106) does not expose
-   * abs-capture-time based estimates, so this is not a measurement. See docs/observability.md.
+   * ms, capture (audio entering the publisher's WebRTC stack) to playout (decoded audio handed to
+   * this client's audio device or sink). With `end2EndDelaySource` 'sender-report': the one-way
+   * transit measured from the publisher's own clock (its RTCP sender reports, relayed by the SFU)
+   * + the jitter-buffer delay of the last second + one packet duration of framing (20 ms by
+   * default). With 'estimate' (no sender report yet, or clocks out of sync): 2 × transportDelay +
+   * jitter-buffer delay + the same framing.
+   * See docs/observability.md.
    */
   end2EndDelay: number;
+  /** Patchbay extension: how end2EndDelay was obtained ('sender-report': measured transit; 'estimate'). */
+  end2EndDelaySource: End2EndDelaySource;
   /** bps over the last second. */
   receiveBitrate: number;
   /** Level of what is received, 0..32767. */
@@ -109,6 +123,12 @@ interface InboundMemo {
   packets: number;
   lost: number;
   firstAt: number;
+  /** Cumulative jitterBufferDelay (s) and jitterBufferEmittedCount. */
+  jbDelay: number;
+  jbEmitted: number;
+  /** Transits (ms) of the last sender reports, newest last, and the last one's remoteTimestamp. */
+  transits: number[];
+  lastSrAt: number;
 }
 
 /**
@@ -228,14 +248,28 @@ export class AudioStatsPoller {
         const current = dPackets + dLost > 0 ? (100 * Math.max(0, dLost)) / (dPackets + dLost) : 0;
         worstLoss = Math.max(worstLoss, current);
         const emitted = num(e.jitterBufferEmittedCount);
-        const receiveDelay = emitted > 0 ? (num(e.jitterBufferDelay) / emitted) * 1000 : 0;
+        const jbDelay = num(e.jitterBufferDelay);
+        const receiveDelay = emitted > 0 ? (jbDelay / emitted) * 1000 : 0;
+        // The jitter-buffer delay of what was played out since the last poll (else the mean so far).
+        const dEmitted = memo ? emitted - memo.jbEmitted : 0;
+        const recentDelay = dEmitted > 0 ? ((jbDelay - memo!.jbDelay) / dEmitted) * 1000 : receiveDelay;
         const totalDuration = num(e.totalSamplesDuration);
         const freeze = Math.max(0, num(e.concealedSamples) - num(e.silentConcealedSamples)) / 48000;
         const transportDelay = rttMs / 2;
+        const remoteOutbound = sub.get(String(e.remoteId));
+        const srTransit = senderReportTransit(remoteOutbound);
+        const srAt = num(remoteOutbound?.remoteTimestamp);
+        let transits = memo?.transits ?? [];
+        if (srTransit === null) transits = [];
+        else if (srAt !== memo?.lastSrAt) transits = [...transits.slice(-(TRANSIT_SAMPLES - 1)), srTransit];
+        const transit = transits.length > 0 ? median(transits) : null;
+        const framing = packetDurationMs(dPackets + Math.max(0, dLost), seconds);
+        const e2e = end2EndDelay(transit, transportDelay, recentDelay, framing);
         remote[String(uid)] = {
           codecType: 'opus',
           transportDelay: Math.round(transportDelay),
-          end2EndDelay: Math.round(2 * transportDelay + receiveDelay + 20),
+          end2EndDelay: e2e.delay,
+          end2EndDelaySource: e2e.source,
           receiveBitrate:
             memo && seconds > 0 ? Math.max(0, Math.round(((bytes - memo.bytes) * 8) / seconds)) : 0,
           receiveLevel: Math.round(num(e.audioLevel) * 32767),
@@ -251,7 +285,17 @@ export class AudioStatsPoller {
           freezeRate: totalDuration > 0 ? Math.round((1000 * freeze) / totalDuration) / 10 : 0,
           publishDuration: memo ? Math.round((now - memo.firstAt) / 1000) : 0,
         };
-        this.#inbound.set(key, { at: now, bytes, packets, lost, firstAt: memo?.firstAt ?? now });
+        this.#inbound.set(key, {
+          at: now,
+          bytes,
+          packets,
+          lost,
+          firstAt: memo?.firstAt ?? now,
+          jbDelay,
+          jbEmitted: emitted,
+          transits,
+          lastSrAt: srAt,
+        });
       }
       for (const key of this.#inbound.keys()) if (!seen.has(key)) this.#inbound.delete(key);
       if (seen.size > 0) downlink = qualityFrom(worstLoss, rttMs);

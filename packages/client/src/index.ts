@@ -34,3 +34,4 @@ export {
   qualityFrom,
   type RemoteAudioTrackStats,
 } from './AudioStats.js';
+export { type End2EndDelaySource, FRAMING_MS, senderReportTransit } from './end2EndDelay.js';

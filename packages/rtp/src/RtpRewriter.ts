@@ -77,6 +77,16 @@ export class RtpRewriter {
     this.octets += payloadBytes;
   }
 
+  /**
+   * The timestamp `inTs` of source `inSsrc` in this subscriber's timestamp space (as rewrite()
+   * would write it), or -1 when `inSsrc` is not the source being forwarded now. Used to relay a
+   * publisher's sender report (its wall-clock ↔ RTP mapping) to the subscriber.
+   */
+  translateTimestamp(inSsrc: number, inTs: number): number {
+    if (!this.#started || inSsrc !== this.#sourceSsrc) return -1;
+    return (inTs + this.#tsOffset) >>> 0;
+  }
+
   /** Forget the current source so the next packet starts a continuous new segment. */
   resetSource(): void {
     this.#sourceSsrc = -1;

@@ -3,11 +3,16 @@ export {
   encodeCname,
   findReportBlock,
   parseReportBlocks,
+  readSenderInfo,
   type ReportBlock,
+  type SenderInfo,
   type SenderReportInit,
   senderReportLength,
   writeSenderReport,
+  writeSenderReportNtp,
 } from './rtcp.js';
+export { redPrimaryOffset, stripRed } from './red.js';
+export { RECEIVER_REPORT_LENGTH, ReceptionStats } from './ReceptionStats.js';
 export { RtpRewriter } from './RtpRewriter.js';
 export {
   isRtcp,

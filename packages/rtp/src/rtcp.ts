@@ -44,6 +44,34 @@ export function writeSenderReport(
   init: Omit<SenderReportInit, 'cname'>,
   cname: Uint8Array,
 ): void {
+  const seconds = Math.floor(init.unixMs / 1000) + NTP_UNIX_OFFSET_S;
+  const fraction = Math.floor(((init.unixMs % 1000) / 1000) * 0x100000000);
+  writeSenderReportNtp(
+    out,
+    init.ssrc,
+    seconds,
+    fraction,
+    init.rtpTimestamp,
+    init.packetCount,
+    init.octetCount,
+    cname,
+  );
+}
+
+/**
+ * Like writeSenderReport, with the NTP timestamp given as its two 32-bit words: used to relay
+ * another sender's wall-clock time unchanged (the SFU forwards each publisher's own clock).
+ */
+export function writeSenderReportNtp(
+  out: Uint8Array,
+  ssrc: number,
+  ntpSeconds: number,
+  ntpFraction: number,
+  rtpTimestamp: number,
+  packetCount: number,
+  octetCount: number,
+  cname: Uint8Array,
+): void {
   const length = senderReportLength(cname.length);
   if (out.length !== length) throw new RangeError(`SR buffer must be ${length} bytes, got ${out.length}`);
   out.fill(0);
@@ -52,21 +80,19 @@ export function writeSenderReport(
   out[1] = 200;
   out[2] = 0;
   out[3] = 6;
-  writeUint32(out, 4, init.ssrc >>> 0);
-  const seconds = Math.floor(init.unixMs / 1000) + NTP_UNIX_OFFSET_S;
-  const fraction = Math.floor(((init.unixMs % 1000) / 1000) * 0x100000000);
-  writeUint32(out, 8, seconds >>> 0);
-  writeUint32(out, 12, fraction >>> 0);
-  writeUint32(out, 16, init.rtpTimestamp >>> 0);
-  writeUint32(out, 20, init.packetCount >>> 0);
-  writeUint32(out, 24, init.octetCount >>> 0);
+  writeUint32(out, 4, ssrc >>> 0);
+  writeUint32(out, 8, ntpSeconds >>> 0);
+  writeUint32(out, 12, ntpFraction >>> 0);
+  writeUint32(out, 16, rtpTimestamp >>> 0);
+  writeUint32(out, 20, packetCount >>> 0);
+  writeUint32(out, 24, octetCount >>> 0);
   const s = 28;
   const words = sdesLen / 4 - 1;
   out[s] = 0x81;
   out[s + 1] = 202;
   out[s + 2] = words >> 8;
   out[s + 3] = words & 0xff;
-  writeUint32(out, s + 4, init.ssrc >>> 0);
+  writeUint32(out, s + 4, ssrc >>> 0);
   out[s + 8] = 1;
   out[s + 9] = cname.length;
   out.set(cname, s + 10);
@@ -159,4 +185,29 @@ export function findReportBlock(
     offset = end;
   }
   return false;
+}
+
+/** The sender info of an RTCP sender report: whose, and its wall-clock ↔ RTP timestamp pair. */
+export interface SenderInfo {
+  ssrc: number;
+  /** NTP timestamp, seconds since 1900 (32 bits). */
+  ntpSeconds: number;
+  /** NTP timestamp, fraction of a second (32 bits). */
+  ntpFraction: number;
+  rtpTimestamp: number;
+}
+
+/**
+ * Reads the sender info of a (compound) RTCP packet that starts with an SR into `out`, which the
+ * caller keeps and reuses. Returns false when the first packet is not a well-formed SR. No allocation.
+ */
+export function readSenderInfo(buf: Uint8Array, out: SenderInfo, length = buf.length): boolean {
+  if (length < 28 || buf[0] >> 6 !== 2 || buf[1] !== 200) return false;
+  const words = (buf[2] << 8) | buf[3];
+  if ((words + 1) * 4 < 28 || (words + 1) * 4 > length) return false;
+  out.ssrc = readU32(buf, 4);
+  out.ntpSeconds = readU32(buf, 8);
+  out.ntpFraction = readU32(buf, 12);
+  out.rtpTimestamp = readU32(buf, 16);
+  return true;
 }

@@ -20,6 +20,7 @@ import { Counters } from './limits/Counters.js';
 import { KeyedRateLimiter } from './limits/RateLimiter.js';
 import { createRootLogger, type Logger } from './logger.js';
 import { ForwardingTotals } from './metrics/ForwardingTotals.js';
+import { type InternalCounts, listenerTotal } from './metrics/Internals.js';
 import { Metrics } from './metrics/Metrics.js';
 import { DatachannelEngine } from './media/DatachannelEngine.js';
 import type { MediaEngine } from './media/MediaEngine.js';
@@ -65,9 +66,9 @@ export class PatchbayServer {
   readonly #registry = new ChannelRegistry((channel) => this.cluster?.channelClosed(channel));
   readonly #sessions = new Set<SignalSession>();
   readonly #directory = new MembershipDirectory();
-  readonly #reportTimer: NodeJS.Timeout;
   readonly #sweepTimer: NodeJS.Timeout;
   readonly #levelTimer: NodeJS.Timeout;
+  readonly #reportTimer: NodeJS.Timeout;
   readonly #counters = new Counters();
   readonly #totals = new ForwardingTotals();
   readonly #metrics: Metrics;
@@ -118,6 +119,7 @@ export class PatchbayServer {
       totals: this.#totals,
       counters: this.#counters,
       connections: () => this.#sessions.size,
+      internals: () => this.internals(),
     });
     this.#sweepTimer = setInterval(() => joinLimiter.sweep(), 10_000);
     this.#sweepTimer.unref();
@@ -131,7 +133,7 @@ export class PatchbayServer {
     shared?.on('upgrade', (req, socket, head) =>
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#wss.emit('connection', ws, req)),
     );
-    this.#reportTimer = setInterval(() => this.#sendReports(), options.senderReportIntervalMs);
+    this.#reportTimer = setInterval(() => this.#sendReports(), options.receiverReportIntervalMs);
     this.#reportTimer.unref();
     this.#levelTimer = setInterval(() => {
       for (const channel of this.#registry.channels()) channel.updateActiveSpeaker();
@@ -243,6 +245,23 @@ export class PatchbayServer {
     return s;
   }
 
+  /** Counts of internal objects (sessions, memberships, media connections, listeners), for leak checks. */
+  internals(): InternalCounts {
+    let consumers = 0;
+    for (const channel of this.#registry.channels()) {
+      for (const p of channel.participants()) consumers += p.subscriber?.consumers.length ?? 0;
+    }
+    let listeners = listenerTotal(this.#http) + listenerTotal(this.#wss);
+    for (const ws of this.#wss.clients) listeners += listenerTotal(ws);
+    return {
+      sessions: this.#sessions.size,
+      memberships: this.#directory.size,
+      peerConnections: this.#engine.openConnections ?? 0,
+      consumers,
+      listeners,
+    };
+  }
+
   /** A snapshot of one channel (participants, levels, counters), or null when it has nobody. */
   channelView(appId: string, name: string): ChannelView | null {
     const channel = this.#registry.find(appId, name);
@@ -251,9 +270,8 @@ export class PatchbayServer {
 
   #sendReports(): void {
     const now = performance.now();
-    const unix = Date.now();
     for (const channel of this.#registry.channels()) {
-      for (const p of channel.participants()) p.subscriber?.sendReports(now, unix);
+      for (const p of channel.participants()) p.sendReceiverReport(now, this.options.reportSubscriberLoss);
     }
   }
 
@@ -313,9 +331,9 @@ export class PatchbayServer {
   /** Tells every participant, closes every socket and connection. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      clearInterval(this.#reportTimer);
       clearInterval(this.#sweepTimer);
       clearInterval(this.#levelTimer);
+      clearInterval(this.#reportTimer);
       this.#metrics.close();
       for (const session of this.#sessions) session.close('ServerShutdown', 'the server is shutting down');
       this.#sessions.clear();
@@ -401,12 +419,16 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
     // A free port can be taken between the probe and the bind (workers starting together): retry.
     for (let attempt = 1; ; attempt++) {
       const rtcPort = resolved.rtcPort === 0 ? await freeUdpPort(resolved.rtcBind) : resolved.rtcPort;
-      final = { ...resolved, rtcPort };
+      // An unset announced port follows the media port, including one picked here.
+      const announcedPort = resolved.announcedPort === 0 ? rtcPort : resolved.announcedPort;
+      final = { ...resolved, rtcPort, announcedPort };
       try {
         engine = new DatachannelEngine({
           bind: final.rtcBind,
           port: rtcPort,
           announcedIp: final.announcedIp,
+          announcedPort,
+          red: final.red,
           opusPtimeMs: final.opusPtimeMs,
           logger: log.child({ name: 'media' }),
         });
@@ -441,7 +463,15 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
       throw error;
     }
   }
-  log.info({ url: server.url, rtcPort: final.rtcPort, announcedIp: final.announcedIp }, 'listening');
+  log.info(
+    {
+      url: server.url,
+      rtcPort: final.rtcPort,
+      announcedIp: final.announcedIp,
+      announcedPort: final.announcedPort,
+    },
+    'listening',
+  );
   if (server.testingMode) {
     log.warn(
       'testing mode: no app certificate is configured, so any app id joins and tokens are not checked; ' +

@@ -14,14 +14,35 @@ export interface ServerOptions {
   rtcBind: string | null;
   /** The address announced to clients as the ICE candidate. Default: `rtcBind` (env PATCHBAY_ANNOUNCED_IP). */
   announcedIp: string | null;
+  /**
+   * The UDP port announced to clients in that candidate. Default: the media port `rtcPort` (env
+   * PATCHBAY_ANNOUNCED_PORT). Set it when clients reach the media port through a port-forwarding
+   * NAT or a UDP relay (the tests' impairment proxy) that listens on another port.
+   */
+  announcedPort: number | null;
   /** Largest signaling frame accepted, in bytes. Default 65536. */
   maxMessageBytes: number;
   /** pino level for the server's logs. Default "info" (env PATCHBAY_LOG_LEVEL). */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Extra static files: URL prefix (e.g. "/sdk/") -> directory. The CLI serves the browser SDK and demo this way. Default none. */
   staticRoutes: Record<string, string>;
-  /** Interval of RTCP sender reports on each forwarded stream, ms. Default 1000. */
-  senderReportIntervalMs: number;
+  /** Interval of RTCP receiver reports to each publisher, ms. Default 1000. */
+  receiverReportIntervalMs: number;
+  /**
+   * The loss fraction in receiver reports to a publisher is the worst of its uplink and every
+   * subscriber's reported loss, so its Opus encoder turns in-band FEC up for the worst listener.
+   * false: report the uplink only (FEC then protects only the publisher's own leg). Default true
+   * (env PATCHBAY_REPORT_SUBSCRIBER_LOSS=0 turns it off).
+   */
+  reportSubscriberLoss: boolean;
+  /**
+   * RED (RFC 2198) for Opus: publishers that offer it send each packet with the previous one as
+   * redundancy; the SFU forwards RED to subscribers that accept it and strips it (primary only)
+   * for the others. It about doubles a publisher's audio bitrate. Default false (env
+   * PATCHBAY_RED=1 on): with it on, the CLI push → record test lost 0.4-0.8 s of a 2 s tone in 4
+   * of 8 runs (0 of 5 without), not yet understood; see docs/resilience.md.
+   */
+  red: boolean;
   /**
    * Apps this server accepts: app id -> app certificate (the HS256 secret of its tokens, at least
    * 16 characters). When there are none the server runs in **testing mode**: any app id, no token
@@ -96,7 +117,13 @@ export interface ServerOptions {
   sharedPort: number | null;
 }
 
-export type ResolvedServerOptions = ServerOptions & { rtcPort: number; rtcBind: string; announcedIp: string };
+export type ResolvedServerOptions = ServerOptions & {
+  rtcPort: number;
+  rtcBind: string;
+  announcedIp: string;
+  /** The resolved port, or 0 while `rtcPort` is 0: then createServer() sets it to the port it picked. */
+  announcedPort: number;
+};
 
 const DEFAULTS: ServerOptions = {
   host: '127.0.0.1',
@@ -104,9 +131,12 @@ const DEFAULTS: ServerOptions = {
   rtcPort: null,
   rtcBind: null,
   announcedIp: null,
+  announcedPort: null,
   maxMessageBytes: MAX_MESSAGE_BYTES,
   logLevel: 'info',
-  senderReportIntervalMs: 1000,
+  receiverReportIntervalMs: 1000,
+  reportSubscriberLoss: true,
+  red: false,
   staticRoutes: {},
   apps: {},
   appsFile: null,
@@ -181,6 +211,14 @@ function envInt(name: string): number | undefined {
   return n;
 }
 
+function envBool(name: string): boolean | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  if (v === '1' || v === 'true') return true;
+  if (v === '0' || v === 'false') return false;
+  throw new TypeError(`${name} must be 1/true or 0/false, got "${v}"`);
+}
+
 function clean<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -193,6 +231,9 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     rtcPort: envInt('PATCHBAY_RTC_PORT'),
     rtcBind: process.env.PATCHBAY_RTC_BIND || undefined,
     announcedIp: process.env.PATCHBAY_ANNOUNCED_IP || undefined,
+    announcedPort: envInt('PATCHBAY_ANNOUNCED_PORT'),
+    reportSubscriberLoss: envBool('PATCHBAY_REPORT_SUBSCRIBER_LOSS'),
+    red: envBool('PATCHBAY_RED'),
     logLevel: (process.env.PATCHBAY_LOG_LEVEL as ServerOptions['logLevel']) || undefined,
     appsFile: process.env.PATCHBAY_APPS_FILE || undefined,
     tlsCert: process.env.PATCHBAY_TLS_CERT || undefined,
@@ -239,7 +280,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
       ? { [process.env.PATCHBAY_APP_ID]: process.env.PATCHBAY_APP_CERTIFICATE }
       : {};
   o.apps = checkApps({ ...(o.appsFile ? readAppsFile(o.appsFile) : {}), ...envApp, ...o.apps });
-  for (const key of ['port', 'rtcPort', 'sharedPort'] as const) {
+  for (const key of ['port', 'rtcPort', 'sharedPort', 'announcedPort'] as const) {
     const v = o[key];
     if (v !== null && (!Number.isInteger(v) || v < 0 || v > 65535)) {
       throw new TypeError(`${key} must be an integer port 0..65535, got ${v}`);
@@ -251,9 +292,12 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
   }
   const rtcBind = o.rtcBind ?? o.host;
   const wildcard = rtcBind === '0.0.0.0' || rtcBind === '::';
+  if (o.announcedPort === 0) throw new TypeError('announcedPort must be a port 1..65535, got 0');
+  const rtcPort = o.rtcPort ?? o.port;
   return {
     ...o,
-    rtcPort: o.rtcPort ?? o.port,
+    rtcPort,
+    announcedPort: o.announcedPort ?? rtcPort,
     rtcBind,
     announcedIp: o.announcedIp ?? (wildcard ? '127.0.0.1' : rtcBind),
   };

@@ -3,6 +3,7 @@ export { ServerError } from './errors.js';
 export type { Logger } from './logger.js';
 export { createServer, PatchbayServer, type ServerStats } from './PatchbayServer.js';
 export type { ChannelView, ParticipantView, SubscriptionView } from './admin/channelView.js';
+export type { InternalCounts } from './metrics/Internals.js';
 export { buildToken, type BuildTokenOptions, verifyToken } from '@patchbay/token';
 export { ClusterNode, channelKey } from './cluster/ClusterNode.js';
 export { MemoryPlacementStore } from './cluster/MemoryPlacementStore.js';

@@ -55,7 +55,10 @@ describe('client audio stats and network quality from real WebRTC statistics', (
     assert.ok(remote.receiveBitrate > 16_000 && remote.receiveBitrate < 200_000);
     assert.ok(remote.receiveLevel > 10_000, `receiveLevel ${remote.receiveLevel}`);
     assert.ok(remote.receiveDelay > 0 && remote.receiveDelay < 300, `receiveDelay ${remote.receiveDelay}`);
-    assert.ok(remote.end2EndDelay >= remote.receiveDelay + 2 * remote.transportDelay);
+    // Measured from the publisher's relayed sender report once one arrived (libwebrtc sends one
+    // every few seconds), else estimated; end2end-delay.test.ts checks the measured value.
+    assert.ok(['sender-report', 'estimate'].includes(remote.end2EndDelaySource));
+    assert.ok(remote.end2EndDelay >= 20 && remote.end2EndDelay < 1000, `end2EndDelay ${remote.end2EndDelay}`);
     assert.equal(remote.packetLossRate, 0);
     assert.ok(remote.totalDuration > 3, `totalDuration ${remote.totalDuration}`);
     assert.ok(remote.freezeRate >= 0 && remote.freezeRate < 5, `freezeRate ${remote.freezeRate}`);

@@ -29,6 +29,7 @@ export type ServeOptions = Partial<
     | 'rtcPort'
     | 'rtcBind'
     | 'announcedIp'
+    | 'announcedPort'
     | 'logLevel'
     | 'tlsCert'
     | 'tlsKey'
@@ -45,11 +46,11 @@ export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 
 
 /** The two lines `patchbay serve` prints once listening (the first is parsed by scripts and tests). */
 export function describeServer(server: PatchbayServer): string {
-  const { rtcBind, announcedIp } = server.options;
+  const { rtcBind, announcedIp, announcedPort } = server.options;
   const apps = Object.keys(server.options.apps).length;
   return (
     `Patchbay listening on ${server.httpUrl} (signaling ${server.url}, ` +
-    `media udp ${rtcBind}:${server.rtcPort} announced as ${announcedIp})\n` +
+    `media udp ${rtcBind}:${server.rtcPort} announced as ${announcedIp}:${announcedPort})\n` +
     (server.testingMode
       ? 'Testing mode: any app id is accepted and tokens are not checked (pass null); ' +
         'for development only, do not expose this server to untrusted networks.\n'

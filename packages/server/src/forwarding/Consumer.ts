@@ -3,13 +3,15 @@ import {
   findReportBlock,
   type ReportBlock,
   RtpRewriter,
+  type SenderInfo,
   senderReportLength,
-  writeSenderReport,
+  writeSenderReportNtp,
 } from '@patchbay/rtp';
 import type { EgressSlot } from '../media/MediaEngine.js';
 import type { Producer } from './Producer.js';
 
 const OPUS_PT = 111;
+const RED_PT = 63;
 const CLOCK_RATE = 48000;
 const CNAME = encodeCname('patchbay');
 
@@ -24,6 +26,8 @@ export class Consumer {
   #producer: Producer | null = null;
   /** The last receiver report the subscriber sent for this stream (one object, updated in place). */
   lastReport: ReportBlock | null = null;
+  /** When it arrived (performance clock, ms). */
+  lastReportAtMs = 0;
   readonly #report: ReportBlock = {
     ssrc: 0,
     fractionLost: 0,
@@ -37,6 +41,7 @@ export class Consumer {
   readonly #sr = Buffer.alloc(senderReportLength(CNAME.length));
   packetsSent = 0;
   sendFailures = 0;
+  senderReportsSent = 0;
 
   constructor(slot: EgressSlot) {
     this.slot = slot;
@@ -46,7 +51,10 @@ export class Consumer {
     // A subscriber's compound RR names every stream of its connection, and libdatachannel hands it
     // to each of them: find our block in place instead of parsing all of them into new objects.
     slot.onRtcp = (buf) => {
-      if (findReportBlock(buf, slot.ssrc, this.#report)) this.lastReport = this.#report;
+      if (findReportBlock(buf, slot.ssrc, this.#report)) {
+        this.lastReport = this.#report;
+        this.lastReportAtMs = performance.now();
+      }
     };
   }
 
@@ -68,9 +76,18 @@ export class Consumer {
     producer?.removeConsumer(this);
   }
 
-  /** Hot path: rewrite `buf` in place for this subscriber and send it. */
-  forward(buf: Buffer, ssrc: number, seq: number, ts: number, payloadBytes: number, nowMs: number): boolean {
+  /** Hot path: rewrite `buf` in place for this subscriber and send it. `red`: it is a RED packet. */
+  forward(
+    buf: Buffer,
+    ssrc: number,
+    seq: number,
+    ts: number,
+    payloadBytes: number,
+    nowMs: number,
+    red = false,
+  ): boolean {
     this.#rewriter.rewrite(buf, ssrc, seq, ts, payloadBytes, nowMs);
+    if (red) buf[1] = (buf[1] & 0x80) | RED_PT;
     if (this.slot.send(buf)) {
       this.packetsSent++;
       return true;
@@ -79,22 +96,28 @@ export class Consumer {
     return false;
   }
 
-  /** Sends an RTCP sender report for this stream, if it has carried anything. */
-  sendReport(nowMs: number, unixMs: number): void {
+  /**
+   * Relays the publisher's sender report to the subscriber, at once: the publisher's NTP time
+   * unchanged, its RTP timestamp translated into this stream's timestamp space, our own packet
+   * and octet counts. The SFU sends no sender reports of its own clock: a subscriber's view of
+   * the sender's clock (remote-outbound-rtp) is the publisher's, and the SR's one-way transit
+   * (arrival - NTP time) spans publisher -> SFU -> subscriber. Skipped until this stream has
+   * forwarded a packet of that publisher (no timestamp mapping yet).
+   */
+  relaySenderReport(info: SenderInfo): void {
     const rw = this.#rewriter;
-    if (this.#producer === null || rw.packets === 0) return;
-    const elapsed = Math.max(0, nowMs - rw.lastSentAtMs);
-    writeSenderReport(
+    const ts = rw.translateTimestamp(info.ssrc, info.rtpTimestamp);
+    if (ts < 0) return;
+    writeSenderReportNtp(
       this.#sr,
-      {
-        ssrc: rw.ssrc,
-        unixMs,
-        rtpTimestamp: (rw.lastTimestamp + Math.round((elapsed * CLOCK_RATE) / 1000)) >>> 0,
-        packetCount: rw.packets,
-        octetCount: rw.octets,
-      },
+      rw.ssrc,
+      info.ntpSeconds,
+      info.ntpFraction,
+      ts,
+      rw.packets,
+      rw.octets,
       CNAME,
     );
-    this.slot.send(this.#sr);
+    if (this.slot.send(this.#sr)) this.senderReportsSent++;
   }
 }

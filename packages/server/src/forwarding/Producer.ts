@@ -1,13 +1,36 @@
-import { isRtcp, readSequence, readSsrc, readTimestamp, rtpPayloadOffset } from '@patchbay/rtp';
+import {
+  isRtcp,
+  RECEIVER_REPORT_LENGTH,
+  ReceptionStats,
+  readSenderInfo,
+  readSequence,
+  readSsrc,
+  readTimestamp,
+  rtpPayloadOffset,
+  type SenderInfo,
+  stripRed,
+} from '@patchbay/rtp';
 import { readAudioLevelByte, volumeFromDbov } from '../levels/audioLevel.js';
 import { ForwardingTotals } from '../metrics/ForwardingTotals.js';
 import type { Consumer } from './Consumer.js';
+
+/** Opus's payload type on subscriber m-lines (what stripped RED packets carry). */
+const OPUS_PT = 111;
+
+/** Subscribers' receiver reports older than this no longer count (libwebrtc sends one every ~5 s). */
+const REPORT_FRESH_MS = 12000;
+
+function readSsrcAt(buf: Uint8Array, o: number): number {
+  return ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0;
+}
 
 /** Counters of one published stream, read by stats and tests. */
 export interface ProducerStats {
   packetsIn: number;
   bytesIn: number;
   rtcpIn: number;
+  /** Sender reports from the publisher, each relayed to every consumer. */
+  senderReportsIn: number;
   malformedIn: number;
   packetsForwarded: number;
 }
@@ -23,6 +46,7 @@ export class Producer {
     packetsIn: 0,
     bytesIn: 0,
     rtcpIn: 0,
+    senderReportsIn: 0,
     malformedIn: 0,
     packetsForwarded: 0,
   };
@@ -36,6 +60,21 @@ export class Producer {
   #voiceActivity = false;
 
   readonly #totals: ForwardingTotals;
+  /** What the SFU receives from the publisher (RFC 3550 reception statistics), for its RRs. */
+  readonly #reception = new ReceptionStats();
+  /** The receiver report to the publisher, rewritten in place each time (the engine copies on send). */
+  readonly #rr = Buffer.alloc(RECEIVER_REPORT_LENGTH);
+  /** Payload type of RED from the publisher, or 0 (plain Opus only). */
+  redPayloadType = 0;
+  /** The plain packet a RED packet carries, for subscribers without RED, and views of it per length. */
+  readonly #stripped = Buffer.allocUnsafe(1500);
+  readonly #strippedViews: Buffer[] = [];
+  readonly #rrSsrc = (Math.random() * 0xfffffffe + 1) >>> 0;
+  #mediaSsrc = 0;
+  /** The loss fraction (0..1) the last receiver report told the publisher. */
+  reportedLoss = 0;
+  /** The publisher's last sender report (one object, updated in place). */
+  readonly #senderInfo: SenderInfo = { ssrc: 0, ntpSeconds: 0, ntpFraction: 0, rtpTimestamp: 0 };
 
   constructor(audioLevelExtId: number | null = null, totals: ForwardingTotals = new ForwardingTotals()) {
     this.#levelExtId = audioLevelExtId ?? 0;
@@ -69,8 +108,18 @@ export class Producer {
     const length = buf.length;
     const totals = this.#totals;
     if (isRtcp(buf, length)) {
-      // Sender reports from the publisher; receiver reports back to it come from the engine.
+      // The publisher's sender reports: their NTP time goes back in our RRs (the publisher's RTT),
+      // and they map its RTP timestamps to its own wall clock: relay them, translated into each
+      // subscriber's SSRC and timestamp space, so subscribers see the publisher's clock
+      // (end-to-end delay).
       this.stats.rtcpIn++;
+      if (buf[1] === 200 && length >= 28)
+        this.#reception.onSenderReport(readSsrcAt(buf, 8), readSsrcAt(buf, 12), performance.now());
+      if (!this.#closed && readSenderInfo(buf, this.#senderInfo, length)) {
+        this.stats.senderReportsIn++;
+        const consumers = this.#consumers;
+        for (let i = 0; i < consumers.length; i++) consumers[i].relaySenderReport(this.#senderInfo);
+      }
       return;
     }
     const offset = rtpPayloadOffset(buf, length);
@@ -92,16 +141,37 @@ export class Producer {
         this.#levelPackets++;
       }
     }
-    const consumers = this.#consumers;
-    if (consumers.length === 0) return;
     const ssrc = readSsrc(buf);
     const seq = readSequence(buf);
     const ts = readTimestamp(buf);
     const now = performance.now();
+    this.#mediaSsrc = ssrc;
+    this.#reception.update(seq, ts, now);
+    const consumers = this.#consumers;
+    if (consumers.length === 0) return;
     const payloadBytes = length - offset;
     let forwarded = 0;
-    for (let i = 0; i < consumers.length; i++) {
-      if (consumers[i].forward(buf, ssrc, seq, ts, payloadBytes, now)) forwarded++;
+    const red = this.redPayloadType !== 0 && (buf[1] & 0x7f) === this.redPayloadType;
+    if (!red) {
+      for (let i = 0; i < consumers.length; i++) {
+        if (consumers[i].forward(buf, ssrc, seq, ts, payloadBytes, now, false)) forwarded++;
+      }
+    } else {
+      // RED as is to subscribers that took it; its primary block, stripped once, to the others.
+      let plain: Buffer | null = null;
+      let stripped = false;
+      for (let i = 0; i < consumers.length; i++) {
+        const c = consumers[i];
+        if (c.slot.red) {
+          if (c.forward(buf, ssrc, seq, ts, payloadBytes, now, true)) forwarded++;
+          continue;
+        }
+        if (!stripped) {
+          plain = this.#strip(buf, length, offset);
+          stripped = true;
+        }
+        if (plain !== null && c.forward(plain, ssrc, seq, ts, plain.length - offset, now, false)) forwarded++;
+      }
     }
     this.stats.packetsForwarded += forwarded;
     totals.packetsOut += forwarded;
@@ -114,6 +184,42 @@ export class Producer {
       totals.observeDelay((performance.now() - now) / 1000);
     }
   };
+
+  /** The primary block of a RED packet as a plain Opus packet (a reused buffer), or null if malformed. */
+  #strip(buf: Buffer, length: number, offset: number): Buffer | null {
+    const n = stripRed(buf, length, offset, OPUS_PT, this.#stripped);
+    if (n < 0) return null;
+    // One view per length, made once: no allocation per packet.
+    return (this.#strippedViews[n] ??= this.#stripped.subarray(0, n));
+  }
+
+  /**
+   * The receiver report for the publisher, or null before its first packet. Its loss fraction is
+   * the worst of what reached the SFU in the last interval and what each subscriber last reported
+   * (fresh reports only). Subscribers see the publisher's sequence gaps (the rewriter keeps them),
+   * so theirs is end-to-end loss. The publisher's Opus encoder sets its expected loss, and with it
+   * in-band FEC, from this fraction, so FEC also covers the worst downstream leg.
+   * `includeSubscribers` false reports the uplink only.
+   */
+  receiverReport(nowMs: number, includeSubscribers = true): Buffer | null {
+    const uplink = this.#reception.takeFractionLost();
+    if (this.#reception.received === 0) return null;
+    let worst = uplink;
+    for (let i = 0; includeSubscribers && i < this.#consumers.length; i++) {
+      const c = this.#consumers[i];
+      const r = c.lastReport;
+      if (r !== null && nowMs - c.lastReportAtMs < REPORT_FRESH_MS && r.fractionLost > worst)
+        worst = r.fractionLost;
+    }
+    this.reportedLoss = worst;
+    this.#reception.writeReceiverReport(this.#rr, this.#rrSsrc, this.#mediaSsrc, worst, nowMs);
+    return this.#rr;
+  }
+
+  /** Packets lost between the publisher and the SFU so far (RFC 3550 cumulative count). */
+  get uplinkPacketsLost(): number {
+    return this.#reception.cumulativeLost;
+  }
 
   get consumerCount(): number {
     return this.#consumers.length;

@@ -70,10 +70,6 @@ export class SubscriberConnection {
     this.#awaitingAnswer = false;
   }
 
-  sendReports(nowMs: number, unixMs: number): void {
-    for (const consumer of this.#consumers) consumer.sendReport(nowMs, unixMs);
-  }
-
   close(): void {
     for (const consumer of this.#consumers) consumer.detach();
     this.#consumers.length = 0;

@@ -1,10 +1,4 @@
-import nodeDataChannel, {
-  Audio,
-  IceUdpMuxListener,
-  type PeerConnection,
-  RtcpReceivingSession,
-  type Track,
-} from 'node-datachannel';
+import nodeDataChannel, { Audio, IceUdpMuxListener, type PeerConnection, type Track } from 'node-datachannel';
 import type { Logger } from '../logger.js';
 import type {
   EgressEndpoint,
@@ -14,7 +8,15 @@ import type {
   IngressHandlers,
   MediaEngine,
 } from './MediaEngine.js';
-import { announceCandidate, parseAudioOffer, SdpError, stripSsrcLines, withPtime } from './sdp.js';
+import {
+  acceptsRed,
+  announceCandidate,
+  parseAudioOffer,
+  SdpError,
+  stripCandidates,
+  stripSsrcLines,
+  withPtime,
+} from './sdp.js';
 
 export interface DatachannelEngineOptions {
   /** Address the shared UDP socket binds to. */
@@ -23,12 +25,18 @@ export interface DatachannelEngineOptions {
   port: number;
   /** Address announced as the only ICE candidate. */
   announcedIp: string;
+  /** Port announced in that candidate (the media port unless a relay or NAT forwards to it). */
+  announcedPort: number;
+  /** Negotiate RED (RFC 2198) for Opus with endpoints that offer or accept it. */
+  red: boolean;
   /** Opus frame length asked of publishers, ms (see ServerOptions.opusPtimeMs). Default 20. */
   opusPtimeMs?: number;
   logger: Logger;
 }
 
 const OPUS_PT = 111;
+/** RED's payload type on subscriber m-lines (Chrome's and libwebrtc's choice). */
+export const RED_PT = 63;
 const GATHER_TIMEOUT_MS = 5000;
 const CNAME = 'patchbay';
 
@@ -54,6 +62,8 @@ export class DatachannelEngine implements MediaEngine {
   readonly #options: DatachannelEngineOptions;
   readonly #log: Logger;
   #closed = false;
+  /** Every PeerConnection created and not closed yet (a leak shows up here), with its tracks. */
+  readonly #open = new Map<PeerConnection, Track[]>();
   /**
    * Holds the shared UDP socket open for the engine's lifetime. Without it libjuice tears the
    * mux down when the last connection closes, and a connection created during that teardown fails.
@@ -75,7 +85,7 @@ export class DatachannelEngine implements MediaEngine {
   #peer(label: string): PeerConnection {
     if (this.#closed) throw new Error('media engine closed');
     const { bind, port } = this.#options;
-    return new nodeDataChannel.PeerConnection(label, {
+    const pc = new nodeDataChannel.PeerConnection(label, {
       iceServers: [],
       enableIceUdpMux: true,
       portRangeBegin: port,
@@ -83,10 +93,41 @@ export class DatachannelEngine implements MediaEngine {
       bindAddress: bind,
       disableAutoNegotiation: true,
     });
+    this.#open.set(pc, []);
+    return pc;
+  }
+
+  get openConnections(): number {
+    return this.#open.size;
+  }
+
+  #addTrack(pc: PeerConnection, description: Audio): Track {
+    const track = pc.addTrack(description);
+    this.#open.get(pc)?.push(track);
+    return track;
+  }
+
+  /**
+   * Closes a connection and, first, each of its tracks. Closing the PeerConnection does not close
+   * node-datachannel's track wrappers: each keeps its native track and its callbacks (thread-safe
+   * functions holding the JS closures: the Producer, the Consumer and its slot) until track.close(),
+   * so without it every participant who left stayed in memory (found by the soak, docs/resilience.md).
+   */
+  #release(pc: PeerConnection): void {
+    const tracks = this.#open.get(pc) ?? [];
+    this.#open.delete(pc);
+    for (const track of tracks) {
+      try {
+        track.close();
+      } catch {
+        // already closed
+      }
+    }
+    closeQuietly(pc);
   }
 
   #announce(sdp: string): string {
-    return announceCandidate(sdp, this.#options.announcedIp, this.#options.port);
+    return announceCandidate(sdp, this.#options.announcedIp, this.#options.announcedPort);
   }
 
   async createIngress(label: string, offer: string, handlers: IngressHandlers): Promise<IngressEndpoint> {
@@ -94,6 +135,12 @@ export class DatachannelEngine implements MediaEngine {
     const pc = this.#peer(label);
     try {
       const description = new Audio(audio.mid, 'RecvOnly');
+      // RED first when the publisher offers it: it then sends each packet with the previous one
+      // as redundancy, and the SFU forwards it, or strips it for subscribers without RED.
+      const redPayloadType = this.#options.red ? audio.redPayloadType : null;
+      if (redPayloadType !== null) {
+        description.addAudioCodec(redPayloadType, 'red', `${audio.opusPayloadType}/${audio.opusPayloadType}`);
+      }
       description.addOpusCodec(audio.opusPayloadType);
       // Declaring the publisher's SSRC is what makes libdatachannel deliver its packets.
       description.addSSRC(audio.ssrc, CNAME);
@@ -102,12 +149,14 @@ export class DatachannelEngine implements MediaEngine {
           `a=extmap:${audio.audioLevelExtId} urn:ietf:params:rtp-hdrext:ssrc-audio-level`,
         );
       }
-      const track = pc.addTrack(description);
-      // Sends receiver reports (and REMB) back to the publisher.
-      track.setMediaHandler(new RtcpReceivingSession());
+      const track = this.#addTrack(pc, description);
+      // No media handler: receiver reports to the publisher are ours (Producer.receiverReport),
+      // sent through sendRtcp. libdatachannel's RtcpReceivingSession only answers the publisher's
+      // SRs and knows nothing of the subscribers' loss. Without a handler, the track passes RTCP
+      // out on a receive-only m-line and hands every datagram in to onMessage.
       track.onMessage(handlers.onPacket);
       watchState(pc, handlers.onClosed);
-      pc.setRemoteDescription(offer, 'offer');
+      pc.setRemoteDescription(stripCandidates(offer), 'offer');
       pc.setLocalDescription('answer');
       await waitForGathering(pc);
       const local = pc.localDescription();
@@ -116,11 +165,19 @@ export class DatachannelEngine implements MediaEngine {
       // close the native track and silently drop the publisher's packets.
       return {
         answer: withPtime(this.#announce(stripSsrcLines(local.sdp)), this.#options.opusPtimeMs ?? 20),
+        redPayloadType,
         track,
-        close: () => closeQuietly(pc),
+        sendRtcp: (buf: Buffer) => {
+          try {
+            return track.sendMessageBinary(buf);
+          } catch {
+            return false; // not open yet, or closed
+          }
+        },
+        close: () => this.#release(pc),
       } as IngressEndpoint;
     } catch (error) {
-      closeQuietly(pc);
+      this.#release(pc);
       if (error instanceof SdpError) throw error;
       throw new SdpError(`the offer was rejected: ${(error as Error).message}`);
     }
@@ -138,15 +195,21 @@ export class DatachannelEngine implements MediaEngine {
     const log = this.#log;
     let next = 0;
     const announce = (sdp: string) => this.#announce(sdp);
+    const addTrack = (description: Audio) => this.#addTrack(pc, description);
+    const red = this.#options.red;
+    const slots: DatachannelSlot[] = [];
     return {
       addSlot(): EgressSlot {
         const mid = String(next++);
         const ssrc = randomSsrc();
         const description = new Audio(mid, 'SendOnly');
         description.addOpusCodec(OPUS_PT);
+        if (red) description.addAudioCodec(RED_PT, 'red', `${OPUS_PT}/${OPUS_PT}`);
         description.addSSRC(ssrc, CNAME, `pb-${mid}`, `audio-${mid}`);
-        const track = pc.addTrack(description);
-        return new DatachannelSlot(mid, ssrc, track, link);
+        const track = addTrack(description);
+        const slot = new DatachannelSlot(mid, ssrc, track, link);
+        slots.push(slot);
+        return slot;
       },
       async createOffer(): Promise<string> {
         pc.setLocalDescription('offer');
@@ -157,13 +220,14 @@ export class DatachannelEngine implements MediaEngine {
       },
       setAnswer(sdp: string): void {
         try {
-          pc.setRemoteDescription(sdp, 'answer');
+          pc.setRemoteDescription(stripCandidates(sdp), 'answer');
         } catch (error) {
           log.debug({ err: error }, 'answer rejected');
           throw new SdpError(`the answer was rejected: ${(error as Error).message}`);
         }
+        for (const slot of slots) slot.red = red && acceptsRed(sdp, slot.mid);
       },
-      close: () => closeQuietly(pc),
+      close: () => this.#release(pc),
     };
   }
 
@@ -183,6 +247,7 @@ interface EgressLink {
 class DatachannelSlot implements EgressSlot {
   readonly mid: string;
   readonly ssrc: number;
+  red = false;
   onRtcp: ((buf: Buffer) => void) | null = null;
   readonly #track: Track;
   readonly #link: EgressLink;

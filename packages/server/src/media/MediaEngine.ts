@@ -14,12 +14,18 @@ export interface IngressHandlers {
 export interface IngressEndpoint {
   /** The SDP answer to send back to the publisher. */
   readonly answer: string;
+  /** Payload type of RED (RFC 2198) negotiated with the publisher (it sends RED), or null (plain Opus). */
+  readonly redPayloadType: number | null;
+  /** Sends RTCP (our receiver reports) to the publisher; false when the path is not open. */
+  sendRtcp(buf: Buffer): boolean;
   close(): void;
 }
 
 export interface EgressSlot {
   readonly mid: string;
   readonly ssrc: number;
+  /** The subscriber accepted RED on this m-line (set when its answer is applied): forward RED as is. */
+  red: boolean;
   /** Sends one RTP or RTCP datagram; returns false when the path is not open yet. */
   send(buf: Buffer): boolean;
   /** RTCP the subscriber sends about this stream (receiver reports, NACK, PLI). */
@@ -43,5 +49,7 @@ export interface EgressHandlers {
 export interface MediaEngine {
   createIngress(label: string, offer: string, handlers: IngressHandlers): Promise<IngressEndpoint>;
   createEgress(label: string, handlers: EgressHandlers): EgressEndpoint;
+  /** Media connections created and not closed yet (leak checks; see metrics/Internals.ts). */
+  readonly openConnections?: number;
   close(): void;
 }

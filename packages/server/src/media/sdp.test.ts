@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import fc from 'fast-check';
-import { announceCandidate, listMids, parseAudioOffer, SdpError, stripSsrcLines, withPtime } from './sdp.js';
+import {
+  acceptsRed,
+  announceCandidate,
+  listMids,
+  parseAudioOffer,
+  SdpError,
+  stripCandidates,
+  stripSsrcLines,
+  withPtime,
+} from './sdp.js';
 
 const OFFER = [
   'v=0',
@@ -23,13 +32,40 @@ const OFFER = [
 ].join('\r\n');
 
 describe('sdp', () => {
+  it('strips the candidates a client announces and keeps everything else', () => {
+    const withEnd =
+      OFFER + 'a=candidate:2 1 udp 2122260222 10.0.0.2 5001 typ host\r\na=end-of-candidates\r\n';
+    const stripped = stripCandidates(withEnd);
+    assert.doesNotMatch(stripped, /candidate/);
+    assert.equal(stripped, OFFER.replace(/^a=candidate:.*\r\n/m, ''));
+    assert.deepEqual(parseAudioOffer(stripped), parseAudioOffer(OFFER));
+  });
+
   it('reads mid, Opus payload type, SSRC and the audio-level extension', () => {
     assert.deepEqual(parseAudioOffer(OFFER), {
       mid: '0',
       opusPayloadType: 111,
       ssrc: 123456,
       audioLevelExtId: 1,
+      redPayloadType: null,
     });
+  });
+
+  it('finds RED for this Opus only with its fmtp, and whether an answer accepts RED per mid', () => {
+    const withRed = OFFER.replace(
+      'a=rtpmap:63 red/48000/2\r\n',
+      'a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n',
+    );
+    assert.equal(parseAudioOffer(withRed).redPayloadType, 63);
+    const otherCodec = OFFER.replace(
+      'a=rtpmap:63 red/48000/2\r\n',
+      'a=rtpmap:63 red/48000/2\r\na=fmtp:63 0/0\r\n',
+    );
+    assert.equal(parseAudioOffer(otherCodec).redPayloadType, null);
+    const answer = `${withRed}m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:1\r\na=rtpmap:111 opus/48000/2\r\n`;
+    assert.equal(acceptsRed(answer, '0'), true);
+    assert.equal(acceptsRed(answer, '1'), false);
+    assert.equal(acceptsRed(answer, '7'), false);
   });
 
   it('rejects offers it cannot forward', () => {

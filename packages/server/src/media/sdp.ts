@@ -10,6 +10,8 @@ export interface AudioOffer {
   ssrc: number;
   /** Extension id of urn:ietf:params:rtp-hdrext:ssrc-audio-level, if offered. */
   audioLevelExtId: number | null;
+  /** Payload type of RED (RFC 2198) carrying this Opus (`red/48000/2`, fmtp `<opus>/<opus>`), if offered. */
+  redPayloadType: number | null;
 }
 
 export class SdpError extends Error {
@@ -37,7 +39,30 @@ export function parseAudioOffer(sdp: string): AudioOffer {
     opusPayloadType: Number(pt),
     ssrc: Number(ssrc),
     audioLevelExtId: ext === undefined ? null : Number(ext),
+    redPayloadType: findRed(audio, Number(pt)),
   };
+}
+
+/** The RED payload type of an m-section whose redundancy is the given Opus payload type, or null. */
+function findRed(section: string, opusPt: number): number | null {
+  for (const m of section.matchAll(/^a=rtpmap:(\d{1,3}) red\/48000(?:\/2)?\s*$/gim)) {
+    const pt = Number(m[1]);
+    const fmtp = new RegExp(`^a=fmtp:${pt} ([\\d/]+)\\s*$`, 'm').exec(section)?.[1];
+    if (pt <= 127 && fmtp !== undefined && fmtp.split('/').every((p) => Number(p) === opusPt)) return pt;
+  }
+  return null;
+}
+
+/** Whether the m-section `mid` of a description accepts RED (rtpmap `red/48000/2`). */
+export function acceptsRed(sdp: string, mid: string): boolean {
+  const section = sdp
+    .split(/\r?\nm=/)
+    .find((s) => new RegExp(`^a=mid:${escapeRegExp(mid)}\\s*$`, 'm').test(s));
+  return section !== undefined && /^a=rtpmap:\d{1,3} red\/48000(?:\/2)?\s*$/im.test(section);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
@@ -69,6 +94,17 @@ export function stripSsrcLines(sdp: string): string {
 /** The mids of a description, in m-line order. */
 export function listMids(sdp: string): string[] {
   return [...sdp.matchAll(/^a=mid:(\S+)\s*$/gm)].map((m) => m[1]);
+}
+
+/**
+ * Removes the candidates a client announces (a=candidate, a=end-of-candidates). The server then
+ * never sends to an address taken from client SDP: it learns each client's address from the
+ * client's own connectivity checks (peer-reflexive), as an ICE-lite server would. A client cannot
+ * aim the SFU's checks at a third party, and a relay in front of the media port (a port-forwarding
+ * NAT, the tests' impairment proxy) carries both directions of every connection.
+ */
+export function stripCandidates(sdp: string): string {
+  return sdp.replace(/^a=(candidate:.*|end-of-candidates)\r?\n/gm, '');
 }
 
 /**

@@ -3,12 +3,15 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Counters } from '../limits/Counters.js';
 import type { ChannelRegistry } from '../room/ChannelRegistry.js';
 import type { ForwardingTotals } from './ForwardingTotals.js';
+import { type InternalCounts, registerInternalGauges } from './Internals.js';
 
 export interface MetricsSources {
   registry: ChannelRegistry;
   totals: ForwardingTotals;
   counters: Counters;
   connections: () => number;
+  /** Internal object counts for leak checks (patchbay_internal_*). */
+  internals?: () => InternalCounts;
 }
 
 const CODES = new Set<string>(ERROR_CODES);
@@ -46,6 +49,7 @@ export class Metrics {
       () => rooms().tracks,
     );
     gauge(r, 'patchbay_connections', 'Open signaling connections, joined or not', src.connections);
+    if (src.internals) registerInternalGauges(r, src.internals);
     const t = src.totals;
     counter(r, 'patchbay_rtp_packets_in_total', 'RTP packets received from publishers', () => t.packetsIn);
     counter(r, 'patchbay_rtp_bytes_in_total', 'RTP bytes received from publishers', () => t.bytesIn);

@@ -94,6 +94,8 @@ export class Participant {
       if (error instanceof SdpError) throw new ServerError(ErrorCode.NEGOTIATION_FAILED, error.message);
       throw error;
     }
+    // Set before the answer goes out, so before the publisher can send anything.
+    producer.redPayloadType = ingress.redPayloadType ?? 0;
     this.#producer = producer;
     this.#ingress = ingress;
     return ingress.answer;
@@ -152,6 +154,12 @@ export class Participant {
     if (!this.#subscriber)
       throw ServerError.invalidOperation('there is no subscriber connection to answer for');
     this.#subscriber.setAnswer(sdp);
+  }
+
+  /** Sends the publisher its receiver report (the server's report timer calls this). */
+  sendReceiverReport(nowMs: number, includeSubscribers = true): void {
+    const rr = this.#producer?.receiverReport(nowMs, includeSubscribers);
+    if (rr) this.#ingress?.sendRtcp(rr);
   }
 
   /** Releases all media. */
