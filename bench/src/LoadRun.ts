@@ -61,9 +61,8 @@ export class LoadRun {
   }
 
   async #connect(): Promise<{ signal: Signal; uid: number | string }> {
-    const signal = await Signal.connect(this.#url, this.#addresses.take());
+    const { signal, joined } = await Signal.joinVia(this.#url, this.#channel, this.#addresses.take());
     this.#signals.push(signal);
-    const joined = await signal.join(this.#channel);
     return { signal, uid: joined.uid as number | string };
   }
 

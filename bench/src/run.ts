@@ -2,12 +2,13 @@
  * `npm run bench`: every scenario in the private network namespace, each printing a table,
  * writing bench/results/<scenario>.json and its section of BENCHMARKS.md.
  *
- *   node bench/dist/run.js [--only forwarding,latency,join,costs,janus,loss] [--levels 1x10,5x40] [--joins 50] [--window ms]
+ *   node bench/dist/run.js [--only forwarding,cluster,latency,join,costs,janus,loss] [--levels 1x10,5x40] [--joins 50] [--window ms]
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { markdownTable, printTable, stamp, type Table, updateBenchmarksMd, writeJson } from './report.js';
 import { spawnSfu } from './sfu.js';
+import { clusterTable, runCluster } from './scenarios/cluster.js';
 import { runCosts } from './scenarios/costs.js';
 import {
   DEFAULT_LEVELS,
@@ -61,6 +62,15 @@ async function main(): Promise<void> {
     printForwarding(forwarding);
     writeJson(root, 'forwarding', { machine, ...forwarding });
     section('forwarding', 'Forwarding capacity', forwardingMarkdown(forwarding));
+  }
+
+  if (want('cluster')) {
+    console.log('\n== cluster: two nodes against one');
+    const rows = await runCluster(root, { windowMs: Number(arg('window') ?? 8000) });
+    const table = clusterTable(rows);
+    printTable(table);
+    writeJson(root, 'cluster', { machine, rows });
+    section('cluster', 'Two nodes against one (cluster)', markdownTable(table));
   }
 
   if (want('latency')) {

@@ -17,7 +17,7 @@ export interface SfuProcess {
 
 /**
  * Starts `patchbay serve` as a child process on free ports, media bound to the namespace's veth
- * address, and reads its URL from stdout. BENCH_SFU_NODE_ARGS adds node flags (e.g. --cpu-prof).
+ * address, and reads its URL from stdout; `env` is added to its environment, `extraArgs` go to `serve` (e.g. --redis). BENCH_SFU_NODE_ARGS adds node flags (e.g. --cpu-prof).
  */
 export async function spawnSfu(
   root: string,

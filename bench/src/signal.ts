@@ -23,7 +23,12 @@ export class Signal {
         if (!pending) return;
         this.#pending.delete(id);
         if (message.type === 'result') pending.resolve(message.data as Json);
-        else pending.reject(new Error(`${String(message.code)}: ${String(message.message)}`));
+        else
+          pending.reject(
+            Object.assign(new Error(`${String(message.code)}: ${String(message.message)}`), {
+              redirect: typeof message.redirect === 'string' ? message.redirect : undefined,
+            }),
+          );
       } else {
         this.onNotification(message);
       }
@@ -53,6 +58,27 @@ export class Signal {
 
   join(channel: string, uid: number | null = null): Promise<Json> {
     return this.request('join', { appId: 'bench', channel, token: null, uid });
+  }
+
+  /**
+   * Connects to `url` and joins `channel`, following a cluster REDIRECT to the owning node once.
+   * Resolves with the connected signal and the join result.
+   */
+  static async joinVia(
+    url: string,
+    channel: string,
+    localAddress?: string,
+  ): Promise<{ signal: Signal; joined: Json }> {
+    const signal = await Signal.connect(url, localAddress);
+    try {
+      return { signal, joined: await signal.join(channel) };
+    } catch (error) {
+      signal.close();
+      const redirect = (error as { redirect?: string }).redirect;
+      if (!redirect) throw error;
+      const owner = await Signal.connect(redirect, localAddress);
+      return { signal: owner, joined: await owner.join(channel) };
+    }
   }
 
   close(): void {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { pushCommand } from './commands/push.js';
 import { recordCommand } from './commands/record.js';
 import { LOG_LEVELS, serveCommand } from './commands/serve.js';
+import { serveWorkersCommand } from './commands/serveWorkers.js';
 import { statsCommand } from './commands/stats.js';
 import { tokenCommand } from './commands/token.js';
 import { EXIT_USAGE, reportError } from './errors.js';
@@ -44,6 +46,13 @@ function seconds(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 86400)
     throw new InvalidArgumentError('use whole seconds 1..86400.');
+  return n;
+}
+
+function workerCount(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 256) throw new InvalidArgumentError('use 1..256 or "auto".');
   return n;
 }
 
@@ -106,8 +115,30 @@ program
   )
   .option('--tls-cert <file>', 'PEM certificate: serve https/wss (default: $PATCHBAY_TLS_CERT)')
   .option('--tls-key <file>', 'PEM private key of --tls-cert (default: $PATCHBAY_TLS_KEY)')
-  .action(async (opts) => {
-    exitCode = await serveCommand(opts);
+  .option(
+    '--redis <url>',
+    'cluster mode: redis://host:port of the Redis that places channels on nodes (default: $PATCHBAY_REDIS; none = one process)',
+  )
+  .option(
+    '--node-url <url>',
+    "cluster mode: this node's ws:// or wss:// URL as clients reach it, for redirects (default: $PATCHBAY_NODE_URL, else the listening URL)",
+  )
+  .option(
+    '--admin-token <token>',
+    'enables POST /admin/drain with "Authorization: Bearer <token>" (default: $PATCHBAY_ADMIN_TOKEN; none = no admin calls)',
+  )
+  .option(
+    '--workers <n>',
+    'run n worker processes behind --port ("auto": one per core), each a cluster node with its own media port and ' +
+      'its own TCP port (--port + 1 + i) for redirects; placement through --redis, else the primary process',
+    workerCount,
+  )
+  .action(async (opts: Parameters<typeof serveCommand>[0] & { workers?: number }) => {
+    const { workers, ...serveOptions } = opts;
+    exitCode =
+      workers === undefined
+        ? await serveCommand(serveOptions)
+        : await serveWorkersCommand(serveOptions, workers);
   });
 
 program

@@ -10,6 +10,11 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { type ChannelView, channelView } from './admin/channelView.js';
+import { adminDrain } from './admin/adminDrain.js';
+import { ClusterNode } from './cluster/ClusterNode.js';
+import { LoadSampler } from './cluster/LoadSampler.js';
+import type { PlacementStore } from './cluster/PlacementStore.js';
+import { connectRedisStore } from './cluster/connectRedisStore.js';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './config.js';
 import { Counters } from './limits/Counters.js';
 import { KeyedRateLimiter } from './limits/RateLimiter.js';
@@ -19,6 +24,7 @@ import { type InternalCounts, listenerTotal } from './metrics/Internals.js';
 import { Metrics } from './metrics/Metrics.js';
 import { DatachannelEngine } from './media/DatachannelEngine.js';
 import type { MediaEngine } from './media/MediaEngine.js';
+import type { Channel } from './room/Channel.js';
 import { ChannelRegistry } from './room/ChannelRegistry.js';
 import { MembershipDirectory } from './signaling/Membership.js';
 import { type SessionContext, SignalSession } from './signaling/SignalSession.js';
@@ -34,6 +40,8 @@ export interface ServerStats {
   packetsForwarded: number;
   /** Open signaling connections, joined or not. */
   connections: number;
+  /** Cluster mode: this node's id and URL, and whether it drains; null for a single process. */
+  cluster: { node: string; url: string; draining: boolean } | null;
   /**
    * How often each error code was sent (limits such as RATE_LIMITED or CHANNEL_FULL, token
    * rejections, bad frames), and events such as `expired:join` / `expired:publishAudio`.
@@ -51,9 +59,11 @@ export class PatchbayServer {
   readonly options: ResolvedServerOptions;
   readonly log: Logger;
   readonly #http: Server;
+  /** `sharedPort`'s listener (the port the workers of `serve --workers` share), if any. */
+  readonly #shared: Server | null;
   readonly #wss: WebSocketServer;
   readonly #engine: MediaEngine;
-  readonly #registry = new ChannelRegistry();
+  readonly #registry = new ChannelRegistry((channel) => this.cluster?.channelClosed(channel));
   readonly #sessions = new Set<SignalSession>();
   readonly #directory = new MembershipDirectory();
   readonly #sweepTimer: NodeJS.Timeout;
@@ -62,14 +72,25 @@ export class PatchbayServer {
   readonly #counters = new Counters();
   readonly #totals = new ForwardingTotals();
   readonly #metrics: Metrics;
+  /** Cluster mode: this server as a node (null for a single process). */
+  readonly cluster: ClusterNode | null;
   #closing: Promise<void> | null = null;
 
   /** @internal use createServer() */
-  constructor(options: ResolvedServerOptions, http: Server, engine: MediaEngine, log: Logger) {
+  constructor(
+    options: ResolvedServerOptions,
+    http: Server,
+    engine: MediaEngine,
+    log: Logger,
+    store: PlacementStore | null = null,
+    shared: Server | null = null,
+  ) {
     this.options = options;
     this.log = log;
     this.#http = http;
+    this.#shared = shared;
     this.#engine = engine;
+    this.cluster = store ? this.#clusterNode(store) : null;
     this.#wss = new WebSocketServer({ server: http, maxPayload: 4 * options.maxMessageBytes });
     const joinLimiter = new KeyedRateLimiter(options.maxJoinsPerSecondPerIp, options.joinBurstPerIp);
     const ctx: SessionContext = {
@@ -89,6 +110,7 @@ export class PatchbayServer {
       joinLimiter,
       counters: this.#counters,
       log: log.child({ name: 'signaling' }),
+      cluster: this.cluster ?? undefined,
       directory: this.#directory,
       resumeGraceMs: options.resumeGraceMs,
     };
@@ -107,12 +129,72 @@ export class PatchbayServer {
       ws.on('close', () => this.#sessions.delete(session));
     });
     http.on('request', (req, res) => this.#onHttp(req, res));
+    shared?.on('request', (req, res) => this.#onHttp(req, res));
+    shared?.on('upgrade', (req, socket, head) =>
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#wss.emit('connection', ws, req)),
+    );
     this.#reportTimer = setInterval(() => this.#sendReports(), options.receiverReportIntervalMs);
     this.#reportTimer.unref();
     this.#levelTimer = setInterval(() => {
       for (const channel of this.#registry.channels()) channel.updateActiveSpeaker();
     }, ACTIVE_SPEAKER_INTERVAL_MS);
     this.#levelTimer.unref();
+  }
+
+  #clusterNode(store: PlacementStore): ClusterNode {
+    const sampler = new LoadSampler(this.#registry, this.#totals);
+    const node = new ClusterNode(
+      store,
+      {
+        registry: this.#registry,
+        load: () => sampler.sample(),
+        evict: (channel, why) => this.#evict(channel, why),
+      },
+      {
+        url: this.options.nodeUrl ?? this.url,
+        heartbeatMs: this.options.heartbeatMs,
+        nodeTtlMs: this.options.nodeTtlMs,
+      },
+      this.log.child({ name: 'cluster' }),
+    );
+    return node;
+  }
+
+  /**
+   * Sends `bye` (ServerShutdown) to the participants of `channel` (all channels if null), whose SDKs
+   * then rejoin; memberships waiting for a resume end too, so a resume gets SESSION_NOT_FOUND.
+   */
+  #evict(channel: Channel | null, why: string): number {
+    let evicted = 0;
+    const members = channel ? new Set(channel.participants()) : null;
+    for (const session of this.#sessions) {
+      const p = session.participant;
+      if (p && (!members || members.has(p))) {
+        session.close('ServerShutdown', why);
+        evicted++;
+      }
+    }
+    for (const membership of this.#directory.all()) {
+      if (!channel || membership.channel === channel) {
+        membership.leave('ServerShutdown');
+        evicted++;
+      }
+    }
+    return evicted;
+  }
+
+  /**
+   * Cluster mode: stop taking new channels, give up this node's channels in the cluster map, and
+   * send their participants `bye` (ServerShutdown) so their SDKs rejoin through their entry list and
+   * are redirected to the channels' new owners. The node keeps serving as an entry point (it
+   * redirects). `patchbay serve` drains on SIGTERM in cluster mode, then closes.
+   */
+  async drain(): Promise<{ channels: number; participants: number }> {
+    if (!this.cluster) throw new TypeError('drain() needs cluster mode (the redis option)');
+    const channels = await this.cluster.drain();
+    const participants = this.#evict(null, 'this node is draining; reconnect to move to another node');
+    this.log.info({ channels, participants }, 'drained');
+    return { channels, participants };
   }
 
   /** Whether signaling is served over TLS (https/wss). */
@@ -145,6 +227,9 @@ export class PatchbayServer {
       packetsIn: 0,
       packetsForwarded: 0,
       connections: this.#sessions.size,
+      cluster: this.cluster
+        ? { node: this.cluster.id, url: this.cluster.url, draining: this.cluster.draining }
+        : null,
       counters: this.#counters.snapshot(),
     };
     for (const channel of this.#registry.channels()) {
@@ -192,7 +277,9 @@ export class PatchbayServer {
 
   #onHttp(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
+    if (path === '/admin/drain') {
+      adminDrain(req, res, this.options.adminToken, this.cluster ? () => this.drain() : null, this.log);
+    } else if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
     } else if (path === '/health') {
       res
@@ -253,9 +340,13 @@ export class PatchbayServer {
       // Members whose socket dropped and who wait for a resume leave too.
       for (const membership of this.#directory.all()) membership.leave('ServerShutdown');
       await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
-      this.#http.closeAllConnections();
-      await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+      for (const http of [this.#http, this.#shared]) {
+        if (!http) continue;
+        http.closeAllConnections();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+      }
       this.#engine.close();
+      await this.cluster?.close();
       this.log.info('server closed');
     })();
     return this.#closing;
@@ -279,10 +370,8 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** Starts a server and resolves once it listens. */
-export async function createServer(options: Partial<ServerOptions> = {}): Promise<PatchbayServer> {
-  const resolved = resolveServerOptions(options);
-  const log = createRootLogger(resolved.logLevel);
+/** An HTTP(S) server listening on `port` (slow-loris bounded by the join deadline). */
+async function listenHttp(resolved: ResolvedServerOptions, port: number): Promise<Server> {
   // Slow clients (slow-loris): request headers must arrive within the join deadline.
   const timeouts = {
     headersTimeout: resolved.joinTimeoutMs,
@@ -299,35 +388,81 @@ export async function createServer(options: Partial<ServerOptions> = {}): Promis
       : createHttpServer(timeouts);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(resolved.port, resolved.host, () => {
+    http.listen(port, resolved.host, () => {
       http.off('error', reject);
       resolve();
     });
   });
+  return http;
+}
+
+/** Starts a server and resolves once it listens. */
+export async function createServer(options: Partial<ServerOptions> = {}): Promise<PatchbayServer> {
+  const resolved = resolveServerOptions(options);
+  const log = createRootLogger(resolved.logLevel);
+  const http = await listenHttp(resolved, resolved.port);
+  let shared: Server | null = null;
+  if (resolved.sharedPort !== null) {
+    try {
+      shared = await listenHttp(resolved, resolved.sharedPort);
+    } catch (error) {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      throw error;
+    }
+  }
+  const closeHttp = async (): Promise<void> => {
+    for (const h of [http, shared]) if (h) await new Promise<void>((resolve) => h.close(() => resolve()));
+  };
   let final: ResolvedServerOptions;
   let engine: DatachannelEngine;
   try {
-    const rtcPort = resolved.rtcPort === 0 ? await freeUdpPort(resolved.rtcBind) : resolved.rtcPort;
-    // An unset announced port follows the media port, including one picked here.
-    const announcedPort = resolved.announcedPort === 0 ? rtcPort : resolved.announcedPort;
-    final = { ...resolved, rtcPort, announcedPort };
-    engine = new DatachannelEngine({
-      bind: final.rtcBind,
-      port: rtcPort,
-      announcedIp: final.announcedIp,
-      announcedPort,
-      red: final.red,
-      opusPtimeMs: final.opusPtimeMs,
-      logger: log.child({ name: 'media' }),
-    });
+    // A free port can be taken between the probe and the bind (workers starting together): retry.
+    for (let attempt = 1; ; attempt++) {
+      const rtcPort = resolved.rtcPort === 0 ? await freeUdpPort(resolved.rtcBind) : resolved.rtcPort;
+      // An unset announced port follows the media port, including one picked here.
+      const announcedPort = resolved.announcedPort === 0 ? rtcPort : resolved.announcedPort;
+      final = { ...resolved, rtcPort, announcedPort };
+      try {
+        engine = new DatachannelEngine({
+          bind: final.rtcBind,
+          port: rtcPort,
+          announcedIp: final.announcedIp,
+          announcedPort,
+          red: final.red,
+          opusPtimeMs: final.opusPtimeMs,
+          logger: log.child({ name: 'media' }),
+        });
+        break;
+      } catch (error) {
+        if (resolved.rtcPort !== 0 || attempt >= 3) throw error;
+      }
+    }
   } catch (error) {
     // Do not leave the HTTP listener behind when the media side cannot start.
-    await new Promise<void>((resolve) => http.close(() => resolve()));
+    await closeHttp();
     throw new Error(
       `cannot open the media port udp ${resolved.rtcBind}:${resolved.rtcPort || '(free)'}: ${(error as Error).message}`,
     );
   }
-  const server = new PatchbayServer(final, http, engine, log);
+  let store = final.placementStore;
+  if (final.redis !== null) {
+    try {
+      store = await connectRedisStore(final, log.child({ name: 'redis' }));
+    } catch (error) {
+      engine.close();
+      await closeHttp();
+      throw error;
+    }
+  }
+  const server = new PatchbayServer(final, http, engine, log, store, shared);
+  if (server.cluster) {
+    try {
+      await server.cluster.start();
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
   log.info(
     {
       url: server.url,

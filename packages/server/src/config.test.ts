@@ -21,3 +21,36 @@ describe('resolveServerOptions: announced port', () => {
     }
   });
 });
+
+describe('resolveServerOptions: cluster options', () => {
+  it('no Redis by default: one process; cluster defaults resolved once', () => {
+    const o = resolveServerOptions({});
+    assert.equal(o.redis, null);
+    assert.equal(o.nodeUrl, null);
+    assert.equal(o.heartbeatMs, 500);
+    assert.equal(o.nodeTtlMs, 2000);
+    assert.equal(o.redisKeyPrefix, 'patchbay:');
+    assert.equal(o.adminToken, null);
+  });
+  it('takes PATCHBAY_REDIS / PATCHBAY_NODE_URL / PATCHBAY_ADMIN_TOKEN; options win over env', () => {
+    const saved = { ...process.env };
+    try {
+      process.env.PATCHBAY_REDIS = 'redis://10.0.0.5:6379';
+      process.env.PATCHBAY_NODE_URL = 'wss://node1.example.com:7080';
+      process.env.PATCHBAY_ADMIN_TOKEN = 'a-long-enough-admin-token';
+      const o = resolveServerOptions({ nodeUrl: 'ws://other:1' });
+      assert.equal(o.redis, 'redis://10.0.0.5:6379');
+      assert.equal(o.nodeUrl, 'ws://other:1');
+      assert.equal(o.adminToken, 'a-long-enough-admin-token');
+    } finally {
+      process.env = saved;
+    }
+  });
+  it('rejects bad values with a TypeError naming the option', () => {
+    assert.throws(() => resolveServerOptions({ redis: 'http://x' }), /redis must be a redis:\/\//);
+    assert.throws(() => resolveServerOptions({ nodeUrl: 'http://x' }), /nodeUrl must be a ws:\/\//);
+    assert.throws(() => resolveServerOptions({ heartbeatMs: 1000, nodeTtlMs: 1500 }), /at least twice/);
+    assert.throws(() => resolveServerOptions({ adminToken: 'short' }), /adminToken/);
+    assert.throws(() => resolveServerOptions({ sharedPort: 70000 }), /sharedPort/);
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { MAX_MESSAGE_BYTES } from '@patchbay/protocol';
+import type { PlacementStore } from './cluster/PlacementStore.js';
 
 /** Options of `createServer()` / `patchbay serve`. Every field is optional; defaults below. */
 export interface ServerOptions {
@@ -83,6 +84,37 @@ export interface ServerOptions {
   tlsCert: string | null;
   /** PEM private key file of `tlsCert`. Default none (env PATCHBAY_TLS_KEY). */
   tlsKey: string | null;
+  /**
+   * Cluster mode: the Redis that places channels on nodes, `redis://[user:pass@]host:port[/db]`
+   * (`rediss://` for TLS). Default none: one process, no Redis (env PATCHBAY_REDIS).
+   */
+  redis: string | null;
+  /**
+   * Cluster mode: the WebSocket URL other nodes redirect clients to for channels this node owns; it
+   * must reach this node from the clients. Default: this server's own URL (env PATCHBAY_NODE_URL).
+   */
+  nodeUrl: string | null;
+  /** Cluster mode: prefix of every Redis key, so clusters can share a Redis. Default "patchbay:" (env PATCHBAY_REDIS_PREFIX). */
+  redisKeyPrefix: string;
+  /** Cluster mode: how often the node sends its load heartbeat. Default 500 ms. */
+  heartbeatMs: number;
+  /**
+   * Cluster mode: a node whose last heartbeat is older than this is dead and its channels are placed
+   * again; the main part of the failover time. At least twice `heartbeatMs`. Default 2000 ms.
+   */
+  nodeTtlMs: number;
+  /** Cluster mode: how long one Redis command may take before it counts as Redis unreachable. Default 1000 ms. */
+  redisTimeoutMs: number;
+  /** Bearer token of the admin calls (`POST /admin/drain`); none = no admin calls. Default none (env PATCHBAY_ADMIN_TOKEN). */
+  adminToken: string | null;
+  /** Cluster mode without Redis: a placement store given in code (the workers of `serve --workers`). Default none. */
+  placementStore: PlacementStore | null;
+  /**
+   * A second TCP port for HTTP and WebSocket, which several processes may share (the workers of
+   * `serve --workers` share the public port through node:cluster; `port` is then each worker's
+   * own, for redirects). Default none.
+   */
+  sharedPort: number | null;
 }
 
 export type ResolvedServerOptions = ServerOptions & {
@@ -120,6 +152,15 @@ const DEFAULTS: ServerOptions = {
   opusPtimeMs: 20,
   tlsCert: null,
   tlsKey: null,
+  redis: null,
+  nodeUrl: null,
+  redisKeyPrefix: 'patchbay:',
+  heartbeatMs: 500,
+  nodeTtlMs: 2000,
+  redisTimeoutMs: 1000,
+  adminToken: null,
+  placementStore: null,
+  sharedPort: null,
 };
 
 const POSITIVE_NUMBERS = [
@@ -132,6 +173,9 @@ const POSITIVE_NUMBERS = [
   'maxTracksPerParticipant',
   'joinTimeoutMs',
   'maxMessageBytes',
+  'heartbeatMs',
+  'nodeTtlMs',
+  'redisTimeoutMs',
 ] as const;
 
 function readAppsFile(path: string): Record<string, string> {
@@ -194,6 +238,10 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     appsFile: process.env.PATCHBAY_APPS_FILE || undefined,
     tlsCert: process.env.PATCHBAY_TLS_CERT || undefined,
     tlsKey: process.env.PATCHBAY_TLS_KEY || undefined,
+    redis: process.env.PATCHBAY_REDIS || undefined,
+    nodeUrl: process.env.PATCHBAY_NODE_URL || undefined,
+    redisKeyPrefix: process.env.PATCHBAY_REDIS_PREFIX || undefined,
+    adminToken: process.env.PATCHBAY_ADMIN_TOKEN || undefined,
     opusPtimeMs: process.env.PATCHBAY_OPUS_PTIME_MS ? Number(process.env.PATCHBAY_OPUS_PTIME_MS) : undefined,
     resumeGraceMs: process.env.PATCHBAY_RESUME_GRACE_MS
       ? Number(process.env.PATCHBAY_RESUME_GRACE_MS)
@@ -215,12 +263,24 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
   if ((o.tlsCert === null) !== (o.tlsKey === null)) {
     throw new TypeError('TLS needs both a certificate (tlsCert) and its key (tlsKey)');
   }
+  if (o.redis !== null && !/^rediss?:\/\//.test(o.redis)) {
+    throw new TypeError(`redis must be a redis:// or rediss:// URL, got "${o.redis}"`);
+  }
+  if (o.nodeUrl !== null && !/^wss?:\/\/[^/]/.test(o.nodeUrl)) {
+    throw new TypeError(`nodeUrl must be a ws:// or wss:// URL, got "${o.nodeUrl}"`);
+  }
+  if (o.nodeTtlMs < 2 * o.heartbeatMs) {
+    throw new TypeError(`nodeTtlMs (${o.nodeTtlMs}) must be at least twice heartbeatMs (${o.heartbeatMs})`);
+  }
+  if (o.adminToken !== null && o.adminToken.length < 16) {
+    throw new TypeError('adminToken must have at least 16 characters');
+  }
   const envApp =
     process.env.PATCHBAY_APP_ID && process.env.PATCHBAY_APP_CERTIFICATE
       ? { [process.env.PATCHBAY_APP_ID]: process.env.PATCHBAY_APP_CERTIFICATE }
       : {};
   o.apps = checkApps({ ...(o.appsFile ? readAppsFile(o.appsFile) : {}), ...envApp, ...o.apps });
-  for (const key of ['port', 'rtcPort', 'announcedPort'] as const) {
+  for (const key of ['port', 'rtcPort', 'sharedPort', 'announcedPort'] as const) {
     const v = o[key];
     if (v !== null && (!Number.isInteger(v) || v < 0 || v > 65535)) {
       throw new TypeError(`${key} must be an integer port 0..65535, got ${v}`);

@@ -5,3 +5,7 @@ export { createServer, PatchbayServer, type ServerStats } from './PatchbayServer
 export type { ChannelView, ParticipantView, SubscriptionView } from './admin/channelView.js';
 export type { InternalCounts } from './metrics/Internals.js';
 export { buildToken, type BuildTokenOptions, verifyToken } from '@patchbay/token';
+export { ClusterNode, channelKey } from './cluster/ClusterNode.js';
+export { MemoryPlacementStore } from './cluster/MemoryPlacementStore.js';
+export type { NodeInfo, Owner, PlacementStore } from './cluster/PlacementStore.js';
+export { IpcPlacementStore, servePlacementIpc } from './cluster/IpcPlacementStore.js';

@@ -41,7 +41,11 @@ describe('signaling: malformed input gets a coded error and the server keeps ser
       ['{"id":4}', ErrorCode.MALFORMED_MESSAGE, 4],
       ['{"type":"teleport","id":5}', ErrorCode.UNKNOWN_MESSAGE_TYPE, 5],
       ['{"type":"join","id":6,"appId":"a","channel":"c","token":null,"uid":-1}', ErrorCode.INVALID_PARAMS, 6],
-      ['{"type":"join","id":7,"appId":"a","channel":"../../x\\u0000","token":null,"uid":null}', ErrorCode.INVALID_PARAMS, 7],
+      [
+        '{"type":"join","id":7,"appId":"a","channel":"../../x\\u0000","token":null,"uid":null}',
+        ErrorCode.INVALID_PARAMS,
+        7,
+      ],
       [JSON.stringify({ type: 'publish', id: 8, sdp: 'v=0' }), ErrorCode.INVALID_OPERATION, 8],
       [JSON.stringify({ type: 'ping', id: 9, pad: 'x'.repeat(70000) }), ErrorCode.MESSAGE_TOO_LARGE, null],
       [Buffer.from([0xff, 0xfe, 0x00]), ErrorCode.MALFORMED_MESSAGE, null],
@@ -99,7 +103,11 @@ describe('signaling: malformed input gets a coded error and the server keeps ser
       for (let m = 0; m < mutations; m++) {
         const key = keys[Math.floor(rand() * keys.length)];
         if (rand() < 0.2) delete base[key];
-        else base[key] = rand() < 0.3 ? CLIENT_MESSAGE_TYPES[Math.floor(rand() * CLIENT_MESSAGE_TYPES.length)] : junk[Math.floor(rand() * junk.length)];
+        else
+          base[key] =
+            rand() < 0.3
+              ? CLIENT_MESSAGE_TYPES[Math.floor(rand() * CLIENT_MESSAGE_TYPES.length)]
+              : junk[Math.floor(rand() * junk.length)];
       }
       let frame = JSON.stringify(base);
       if (rand() < 0.1) frame = frame.slice(0, Math.floor(rand() * frame.length));

@@ -78,17 +78,25 @@ describe('spine: a Node app pushes PCM, everyone in the channel hears it', () =>
       const uid = await publisher.join('test-app', channel, null, null);
       assert.equal(typeof uid, 'number', 'a null uid is assigned a number');
       // The publisher sends silence until we push: wait until both listeners receive its stream.
-      await waitFor(() => a.flowing.frames > 30 && b.flowing.frames > 30, 10000, 'audio flowing to both listeners');
+      await waitFor(
+        () => a.flowing.frames > 30 && b.flowing.frames > 30,
+        10000,
+        'audio flowing to both listeners',
+      );
       // Push in uneven chunks (37 ms) to exercise re-chunking; await gives back-pressure.
       const tone = generateTone(freq, rate, channels, 1.5, 0.5);
       const chunk = Math.round(rate * 0.037) * channels;
-      for (let i = 0; i < tone.length; i += chunk) await publisher.pushExternalAudioFrame(tone.subarray(i, i + chunk));
+      for (let i = 0; i < tone.length; i += chunk)
+        await publisher.pushExternalAudioFrame(tone.subarray(i, i + chunk));
       await publisher.externalAudioTrack?.waitForPlayout();
       await sleep(400);
       for (const l of [a, b, other]) l.stop();
       for (const l of [a, b]) {
         const { spanMs, audibleMs: heard, frequency } = analyse(l.recorder.samples);
-        assert.ok(Math.abs(frequency - freq) / freq < 0.01, `pitch ${frequency.toFixed(1)} Hz, want ${freq} Hz ±1%`);
+        assert.ok(
+          Math.abs(frequency - freq) / freq < 0.01,
+          `pitch ${frequency.toFixed(1)} Hz, want ${freq} Hz ±1%`,
+        );
         // Nothing lost or added: the audible length matches what was pushed. The span may stretch a
         // little when the shared 2-core test machine stalls the sender's clock (audio is delayed, not lost).
         assert.ok(Math.abs(heard - 1500) <= 100, `heard ${heard} ms of tone, want 1500 ±100 ms`);
@@ -119,8 +127,14 @@ describe('spine: a Node app pushes PCM, everyone in the channel hears it', () =>
     assert.equal(late.remoteUsers[0]?.hasAudio, true);
     const track = await late.subscribe('speaker', 'audio');
     // Opus in-band FEC is negotiated both ways through the SFU.
-    assert.match(publisher.publisherConnection?.remoteDescription?.sdp ?? '', /a=fmtp:\d+ [^\r\n]*useinbandfec=1/);
-    assert.match(late.subscriberConnection?.remoteDescription?.sdp ?? '', /a=fmtp:111 [^\r\n]*useinbandfec=1/);
+    assert.match(
+      publisher.publisherConnection?.remoteDescription?.sdp ?? '',
+      /a=fmtp:\d+ [^\r\n]*useinbandfec=1/,
+    );
+    assert.match(
+      late.subscriberConnection?.remoteDescription?.sdp ?? '',
+      /a=fmtp:111 [^\r\n]*useinbandfec=1/,
+    );
     assert.equal(track.getUserId(), 'speaker');
     await publisher.unpublish();
     await waitFor(() => events.includes('unpublished:speaker'), 3000, 'user-unpublished');

@@ -3,6 +3,7 @@ import {
   type PatchbayServer,
   type ResolvedServerOptions,
   resolveServerOptions,
+  ServerError,
   type ServerOptions,
 } from '@patchbay/server';
 import { existsSync } from 'node:fs';
@@ -33,6 +34,11 @@ export type ServeOptions = Partial<
     | 'tlsCert'
     | 'tlsKey'
     | 'appsFile'
+    | 'redis'
+    | 'nodeUrl'
+    | 'adminToken'
+    | 'sharedPort'
+    | 'placementStore'
   >
 >;
 
@@ -48,12 +54,13 @@ export function describeServer(server: PatchbayServer): string {
     (server.testingMode
       ? 'Testing mode: any app id is accepted and tokens are not checked (pass null); ' +
         'for development only, do not expose this server to untrusted networks.\n'
-      : `Token checks on for ${apps} app${apps === 1 ? '' : 's'}: joins need a token (patchbay token).\n`)
+      : `Token checks on for ${apps} app${apps === 1 ? '' : 's'}: joins need a token (patchbay token).\n`) +
+    (server.cluster ? `Cluster node ${server.cluster.id} advertised as ${server.cluster.url}\n` : '')
   );
 }
 
-/** Starts a server (options map 1:1 to createServer's) and prints where it listens. */
-export async function serve(options: ServeOptions = {}): Promise<PatchbayServer> {
+/** Starts a server (options map 1:1 to createServer's) and prints where it listens (unless `quiet`). */
+export async function serve(options: ServeOptions = {}, quiet = false): Promise<PatchbayServer> {
   // Bad PATCHBAY_* values are a usage error, not a crash.
   let resolved: ResolvedServerOptions;
   try {
@@ -68,6 +75,7 @@ export async function serve(options: ServeOptions = {}): Promise<PatchbayServer>
     );
   }
   const server = await createServer({ staticRoutes: demoRoutes(), ...options }).catch((error: unknown) => {
+    if (error instanceof ServerError) throw new CliError(error.message);
     // node-datachannel's error for a UDP port it cannot bind carries no code; recognise its message.
     if (error instanceof Error && /UDP mux/i.test(error.message)) {
       throw new CliError(
@@ -77,33 +85,53 @@ export async function serve(options: ServeOptions = {}): Promise<PatchbayServer>
     }
     throw error;
   });
-  process.stdout.write(describeServer(server));
+  if (!quiet) process.stdout.write(describeServer(server));
   return server;
 }
 
-/** `patchbay serve`: runs until SIGINT or SIGTERM, then closes the server. Returns the exit code. */
-export async function serveCommand(options: ServeOptions): Promise<number> {
+/**
+ * `patchbay serve`: runs until SIGINT or SIGTERM, then closes the server. In cluster mode SIGTERM
+ * drains first (channels move to other nodes, their clients follow). Returns the exit code.
+ */
+export async function serveCommand(
+  options: ServeOptions,
+  worker?: { onReady(server: PatchbayServer): void; stop: Promise<NodeJS.Signals> },
+): Promise<number> {
   // Listen for signals before starting, so one that comes during start-up still closes cleanly.
-  let onSignal: () => void = () => undefined;
-  const stopRequested = new Promise<void>((resolve) => {
-    onSignal = () => {
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (signal) => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       // A second signal while closing ends the process at once.
       process.once('SIGINT', () => process.exit(130));
       process.once('SIGTERM', () => process.exit(143));
-      resolve();
+      resolve(signal);
     };
   });
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const server = await serve(options);
-    await stopRequested;
+    const server = await serve(options, worker !== undefined);
+    worker?.onReady(server);
+    const signal = await (worker ? Promise.race([stopRequested, worker.stop]) : stopRequested);
+    if (signal === 'SIGTERM' && server.cluster) await drainBeforeExit(server);
     await server.close();
     return 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** How long SIGTERM waits, after draining, for the bye messages to go out before closing. */
+const DRAIN_GRACE_MS = 200;
+
+async function drainBeforeExit(server: PatchbayServer): Promise<void> {
+  try {
+    await server.drain();
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS));
+  } catch (error) {
+    server.log.warn({ err: error }, 'drain failed; closing');
   }
 }

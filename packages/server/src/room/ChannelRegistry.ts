@@ -3,6 +3,12 @@ import { Channel } from './Channel.js';
 /** Every live channel, keyed by app id and name. A channel exists while it has participants. */
 export class ChannelRegistry {
   readonly #channels = new Map<string, Channel>();
+  readonly #onClosed: (channel: Channel) => void;
+
+  /** `onClosed` is told when an empty channel is dropped (cluster mode frees its placement). */
+  constructor(onClosed: (channel: Channel) => void = () => undefined) {
+    this.#onClosed = onClosed;
+  }
 
   get size(): number {
     return this.#channels.size;
@@ -30,6 +36,10 @@ export class ChannelRegistry {
 
   /** Drops the channel once it is empty. */
   release(channel: Channel): void {
-    if (channel.size === 0) this.#channels.delete(`${channel.appId}\u0000${channel.name}`);
+    if (channel.size !== 0) return;
+    const key = `${channel.appId}\u0000${channel.name}`;
+    if (this.#channels.get(key) !== channel) return;
+    this.#channels.delete(key);
+    this.#onClosed(channel);
   }
 }

@@ -16,6 +16,7 @@ import type { WebSocket } from 'ws';
 import { ServerError } from '../errors.js';
 import type { Counters } from '../limits/Counters.js';
 import { type KeyedRateLimiter, TokenBucket } from '../limits/RateLimiter.js';
+import type { ClusterNode } from '../cluster/ClusterNode.js';
 import type { Logger } from '../logger.js';
 import type { MediaEngine } from '../media/MediaEngine.js';
 import type { Channel } from '../room/Channel.js';
@@ -47,6 +48,8 @@ export interface SessionContext {
   joinLimiter: KeyedRateLimiter;
   counters: Counters;
   log: Logger;
+  /** Cluster mode: decides which node a new channel lives on (REDIRECT when not this one). */
+  cluster?: Pick<ClusterNode, 'place'>;
   /** Memberships whose socket may be replaced by `resume`. */
   directory: MembershipDirectory;
   /** How long a dropped socket's membership waits for `resume`, ms (0: leave at once). */
@@ -267,6 +270,10 @@ export class SignalSession implements MembershipHost {
       }
       uid = uid ?? claims.uid;
       grant = grantOf(claims);
+    }
+    if (ctx.cluster) {
+      await ctx.cluster.place(message.appId, message.channel);
+      if (this.#closed) throw new ServerError(Codes.OPERATION_ABORTED, 'the connection closed while joining');
     }
     const channel = ctx.registry.open(message.appId, message.channel);
     if (channel.size >= ctx.limits.maxParticipantsPerChannel) {
