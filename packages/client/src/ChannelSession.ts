@@ -204,6 +204,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     this.#setState('CONNECTING');
     const generation = this.#generation;
     const params: JoinParams = { appId, channel, token: token ?? null };
+    this.#held = [];
     try {
       const result = await this.#joinVia(this.#entries[0] as string, params, wanted, generation);
       this.#joinParams = params;
@@ -213,8 +214,10 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       this.#setState('CONNECTED');
       // Users (and their tracks, and their mute state) already present are announced like newcomers.
       this.#users.announceInitial(result.users);
+      this.#releaseHeld();
       return result.uid;
     } catch (error) {
+      this.#held = null;
       if (generation === this.#generation) this.#teardown();
       throw error;
     }
@@ -228,7 +231,9 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       url,
       {
         onNotification: (m) => {
-          if (holder.signal === this.#signal) this.#onNotification(m);
+          if (holder.signal !== this.#signal) return;
+          if (this.#held) this.#held.push(m);
+          else this.#onNotification(m);
         },
         onDisconnected: () => {
           if (holder.signal === this.#signal) this.#onConnectionLost();
@@ -353,6 +358,27 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   async #reattach(url: string, generation: number): Promise<boolean> {
     const params = this.#joinParams;
     if (!params) throw new PatchbayError(ErrorCode.OPERATION_ABORTED, 'left while reconnecting');
+    // Notifications that arrive with the result (ws delivers a TCP chunk's frames back to back)
+    // wait until the user list is reconciled, or they would be applied to the old list.
+    this.#held = [];
+    try {
+      return await this.#reattachNow(url, params, generation);
+    } finally {
+      this.#releaseHeld();
+    }
+  }
+
+  /** Notifications held back during a join or reattach, applied in order. */
+  #held: ServerNotification[] | null = null;
+
+  #releaseHeld(): void {
+    const held = this.#held;
+    this.#held = null;
+    if (!held) return;
+    for (const m of held) this.#onNotification(m);
+  }
+
+  async #reattachNow(url: string, params: JoinParams, generation: number): Promise<boolean> {
     if (this.#sessionId) {
       const signal = await this.#connect(url, generation);
       this.#signal = signal;
@@ -363,6 +389,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
         // CONNECTED first: the app may subscribe from the events the reconciliation emits.
         this.#setState('CONNECTED');
         this.#users.reconcile(result.users);
+        this.#releaseHeld();
         this.#media.afterResume();
         return true;
       } catch (error) {
@@ -378,6 +405,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     const track = this.#media.closeAll();
     this.#setState('CONNECTED');
     const resubscribe = this.#users.reconcile(result.users);
+    this.#releaseHeld();
     await this.#media.restore(track, resubscribe);
     return false;
   }

@@ -34,6 +34,11 @@ test('targets: the last server first, then the entry list in turn', () => {
     ['ws://owner', 'ws://a', 'ws://b', 'ws://a', 'ws://b'],
   );
   assert.equal(reconnectTarget('ws://x', [], 3), 'ws://x');
+  // The server just lost is not tried again from the entry list.
+  assert.deepEqual(
+    [0, 1, 2, 3].map((a) => reconnectTarget('ws://a', ['ws://a', 'ws://b', 'ws://c'], a)),
+    ['ws://a', 'ws://b', 'ws://c', 'ws://b'],
+  );
 });
 
 test('bad policies are refused with a clear message', () => {

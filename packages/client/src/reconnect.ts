@@ -35,8 +35,12 @@ export function reconnectDelay(policy: ReconnectPolicy, attempt: number, random:
   return Math.max(0, Math.round(base + spread));
 }
 
-/** The server to try at `attempt`: first the one that served us last, then the entry list in turn. */
+/**
+ * The server to try at `attempt`: first the one that served us last, then the other entries in
+ * turn (a cluster's entry nodes redirect to the channel's new owner).
+ */
 export function reconnectTarget(lastUrl: string, entries: readonly string[], attempt: number): string {
-  if (attempt === 0 || entries.length === 0) return lastUrl;
-  return entries[(attempt - 1) % entries.length] ?? lastUrl;
+  const others = entries.filter((u) => u !== lastUrl);
+  if (attempt === 0 || others.length === 0) return lastUrl;
+  return others[(attempt - 1) % others.length] ?? lastUrl;
 }

@@ -87,22 +87,11 @@ describe('cluster: three nodes placing channels through one Redis', TIMEOUT, () 
     await b.leave();
   });
 
-  /**
-   * Known client race (packages/client, reported): when both sides rejoin at once, a `user-joined`
-   * that arrives before the rejoining client has reconciled its user list is ignored (the user is
-   * still in the pre-outage map), then the reconciliation drops that user, and its later
-   * `user-published` is ignored too: one side stays deaf. The audio checks after a simultaneous
-   * move are `todo` until the client reconciles before applying notifications.
-   */
-  const RECONCILE_RACE = {
-    todo: 'client race: a user-joined applied before RemoteUsers.reconcile is dropped (reported)',
-  };
-
-  /** A pair that was moved at `since`: the todo test after it checks that both hear each other again. */
+  /** A pair that was moved at `since`: the test after it checks that both hear each other again. */
   let moved: { a: Talker; b: Talker; since: number; what: string } | null = null;
 
   function itHearsAgainAfterMove(name: string): void {
-    it(name, RECONCILE_RACE, async (t) => {
+    it(name, async (t) => {
       assert.ok(moved, 'the move test ran');
       const { a, b, since, what } = moved;
       moved = null;
