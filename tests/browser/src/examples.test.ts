@@ -7,7 +7,14 @@ import { after, before, describe, test } from 'node:test';
 import { createClient, estimateFrequency, generateTone, type NodeClient } from '@patchbay/node';
 import type { PatchbayServer } from '@patchbay/server';
 import { collectErrors, EXAMPLES_DIR, loudRegion, REPO_ROOT, startAppServer } from './appSupport.js';
-import { type Browser, FrameRecorder, launchBrowser, sleep, waitFor } from './support.js';
+import {
+  type Browser,
+  CHROMIUM_PITCH_TOLERANCE,
+  FrameRecorder,
+  launchBrowser,
+  sleep,
+  waitFor,
+} from './support.js';
 
 /** Runs `node examples/<name> ...args`; resolves with its exit code and output. */
 function runExample(
@@ -137,7 +144,10 @@ describe('examples/ run and do what they say', () => {
       recorder.clear();
       await sleep(1500);
       const f = estimateFrequency(recorder.samples, 48000, 1);
-      assert.ok(Math.abs(f - freq) / freq < 0.01, `heard ${f.toFixed(1)} Hz, expected ${freq}`);
+      assert.ok(
+        Math.abs(f - freq) / freq < CHROMIUM_PITCH_TOLERANCE,
+        `heard ${f.toFixed(1)} Hz, expected ${freq}`,
+      );
       await tab.close();
       assert.deepEqual(errors, []);
     });

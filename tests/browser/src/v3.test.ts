@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { PatchbayServer } from '@patchbay/server';
 import type { Page } from 'playwright-core';
 import { collectErrors, run, startAppServer } from './appSupport.js';
-import { type Browser, launchBrowser, sleep } from './support.js';
+import { type Browser, CHROMIUM_PITCH_TOLERANCE, launchBrowser, sleep } from './support.js';
 
 /** Page-side helpers for the v3 page: a tone as a MediaStreamTrack, and a recorder of any track. */
 const V3_HELPERS = `() => {
@@ -122,7 +122,7 @@ describe('v3 API (patchbay-v3-compat.js) over the NG client', () => {
 
     const heardByNg = await run<{ frequency: number; rms: number }>(ng.page, `async () => T.analyse(1111)`);
     assert.ok(
-      Math.abs(heardByNg.frequency - 440) / 440 < 0.01,
+      Math.abs(heardByNg.frequency - 440) / 440 < CHROMIUM_PITCH_TOLERANCE,
       `the NG page heard ${heardByNg.frequency.toFixed(1)} Hz from the v3 page, expected 440`,
     );
     const v3State = await run<Record<string, unknown>>(
