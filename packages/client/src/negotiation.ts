@@ -29,9 +29,12 @@ export async function negotiatePublisher(
   track: MediaStreamTrackLike,
 ): Promise<void> {
   pc.addTransceiver(track, { direction: 'sendonly' });
-  await pc.setLocalDescription(await pc.createOffer());
-  await waitForIceGathering(pc);
-  const { sdp } = await signal.request('publish', { sdp: pc.localDescription?.sdp ?? '' });
+  const offer = await pc.createOffer();
+  await pc.setLocalDescription(offer);
+  // No wait for ICE gathering (about 100 ms in libwebrtc with host candidates only): the server
+  // drops the candidates a client announces and learns its address from its connectivity checks
+  // (peer-reflexive), so the offer goes out at once, like a subscriber's answer.
+  const { sdp } = await signal.request('publish', { sdp: offer.sdp ?? pc.localDescription?.sdp ?? '' });
   await pc.setRemoteDescription({ type: 'answer', sdp });
 }
 
@@ -64,7 +67,10 @@ export async function negotiateSubscription(
   return { mid: result.mid, transceiver };
 }
 
-/** Resolves when ICE gathering is complete (we send complete descriptions, no trickle), or after `timeoutMs`. */
+/**
+ * Resolves when ICE gathering is complete, or after `timeoutMs`. Patchbay's own negotiation does
+ * not need it (the server ignores client candidates); kept for apps that send complete descriptions.
+ */
 export function waitForIceGathering(pc: PeerConnectionLike, timeoutMs = 3000): Promise<void> {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
   return new Promise((resolve) => {
