@@ -27,6 +27,8 @@ export interface LatencyStats {
   p95Ms: number;
   minMs: number;
   maxMs: number;
+  /** Mean jitter-buffer (NetEq) delay of the receiver over the run, from its inbound-rtp stats. */
+  jitterBufferMs?: number;
 }
 
 /** Frames of the probe signal: silence, then a 1 kHz burst starting at sample 0 of frame 0 of each period. */
@@ -143,11 +145,12 @@ async function measureSdk(
       void pub.pushExternalAudioFrame(probeFrame(frame, 1)).catch(() => undefined);
     });
     await sleep(options.warmupMs + options.measureMs + 500);
+    const remote = Object.values(sub.getRemoteAudioStats())[0];
+    return { ...detector.stats(), jitterBufferMs: remote?.receiveDelay };
   } finally {
     clock?.stop();
     await Promise.allSettled([pub.leave(), sub.leave()]);
   }
-  return detector.stats();
 }
 
 /** Direct wrtc ↔ wrtc in one process: RTCAudioSource → PC → PC → RTCAudioSink. */
@@ -197,6 +200,7 @@ async function measureDirect(options: Required<LatencyOptions>): Promise<Latency
       });
     });
     await sleep(options.warmupMs + options.measureMs + 500);
+    return { ...detector.stats(), jitterBufferMs: await inboundJitterBufferMs(b) };
   } finally {
     clock?.stop();
     sink?.stop();
@@ -204,7 +208,17 @@ async function measureDirect(options: Required<LatencyOptions>): Promise<Latency
     a.close();
     b.close();
   }
-  return detector.stats();
+}
+
+/** Mean jitter-buffer delay (ms) of a wrtc connection's audio inbound-rtp, or undefined. */
+async function inboundJitterBufferMs(pc: {
+  getStats(): Promise<Map<string, any>>;
+}): Promise<number | undefined> {
+  for (const s of (await pc.getStats()).values()) {
+    if (s.type === 'inbound-rtp' && s.jitterBufferEmittedCount > 0)
+      return (s.jitterBufferDelay / s.jitterBufferEmittedCount) * 1000;
+  }
+  return undefined;
 }
 
 const CHROMIUM = process.env.PATCHBAY_CHROMIUM || '/usr/bin/chromium';
@@ -361,13 +375,14 @@ async function withSfu<T>(
 }
 
 function row(name: string, s: LatencyStats | { skipped: string }): (string | number)[] {
-  if ('skipped' in s) return [name, 0, 'skipped', '', '', s.skipped];
+  if ('skipped' in s) return [name, 0, 'skipped', '', '', '', s.skipped];
   return [
     name,
     s.events,
     round(s.p50Ms, 1),
     round(s.p95Ms, 1),
     `${round(s.minMs, 1)}–${round(s.maxMs, 1)}`,
+    s.jitterBufferMs === undefined ? '—' : round(s.jitterBufferMs, 1),
     '',
   ];
 }
@@ -375,7 +390,7 @@ function row(name: string, s: LatencyStats | { skipped: string }): (string | num
 export function latencyTable(r: LatencyResult): Table {
   return {
     title: 'Push-to-ear latency (1 kHz burst every 250 ms, onset by threshold, 5 s warm-up)',
-    columns: ['path', 'events', 'p50 ms', 'p95 ms', 'min–max ms', 'note'],
+    columns: ['path', 'events', 'p50 ms', 'p95 ms', 'min–max ms', 'jitter buffer ms', 'note'],
     rows: [
       row('Node SDK → SFU → Node SDK (default: 200 ms queue, 20 ms Opus)', r.sdkViaSfu),
       row('  tuned: synchronous push (bufferMs 0)', r.sdkSync),
@@ -385,6 +400,7 @@ export function latencyTable(r: LatencyResult): Table {
     ],
     notes: [
       'push time = when pushExternalAudioFrame (or RTCAudioSource.onData) is called with the frame whose sample 0 starts the burst; arrival = onAudioFrame delivery time + offset of the onset sample inside the frame',
+      'jitter buffer = the receiver’s mean NetEq delay over the run (inbound-rtp jitterBufferDelay ÷ jitterBufferEmittedCount); the rest of push-to-ear is the sender (send clock, Opus framing and look-ahead) and the receiver’s 10 ms playout pulls',
       'Chromium: headless /usr/bin/chromium, browser SDK bundle from the SFU’s /sdk/, onset found in setAudioFrameCallback buffers of 256 samples; both sides date with Date.now() (same machine clock, ~1 ms resolution); includes the page’s Web Audio processing buffer, not a sound card',
     ],
   };
