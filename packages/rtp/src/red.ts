@@ -51,7 +51,12 @@ export function stripRed(
  * another number cannot decode. Returns false (and changes nothing) when the headers overrun the
  * payload. Allocation-free.
  */
-export function setRedBlockPayloadTypes(buf: Uint8Array, payloadOffset: number, end: number, pt: number): boolean {
+export function setRedBlockPayloadTypes(
+  buf: Uint8Array,
+  payloadOffset: number,
+  end: number,
+  pt: number,
+): boolean {
   if (redPrimaryOffset(buf, payloadOffset, end) < 0) return false;
   let o = payloadOffset;
   while (buf[o] & 0x80) {
