@@ -143,9 +143,9 @@ describe('patchbay CLI: serve, push, record', () => {
     );
     // The window is counted in recorded frames from the recorder's join, and the tone starts only
     // after `push` has started, joined, connected and played its 300 ms lead-in. On the shared
-    // 2-core machine under load that start alone was measured at 0.9-6 s after the recorder's first
-    // frame (2026-12-02), so a 6 s window cut off the end of the tone (the "lost 0.4-0.8 s" seen
-    // with and without RED). 10 s leaves the tone room to end inside the recording.
+    // 2-core machine under load that start alone was measured at 0.5-5.7 s after the recorder's
+    // first frame (2026-12-02), so a 6 s window cut off the end of the tone (the "lost 0.4-0.8 s"
+    // seen with and without RED). 10 s leaves the tone room to end inside the recording.
     const recording = patchbay(['record', out, '--channel', 'a', '--duration', '10', '--server', url]);
     await sleep(1000);
     const pushing = patchbay(['push', tone, '--channel', 'a', '--server', url]);
