@@ -11,7 +11,7 @@ export {
   writeSenderReport,
   writeSenderReportNtp,
 } from './rtcp.js';
-export { redPrimaryOffset, stripRed } from './red.js';
+export { redPrimaryOffset, setRedBlockPayloadTypes, stripRed } from './red.js';
 export { RECEIVER_REPORT_LENGTH, ReceptionStats } from './ReceptionStats.js';
 export { RtpRewriter } from './RtpRewriter.js';
 export {

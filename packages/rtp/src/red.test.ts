@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { redPrimaryOffset, stripRed } from './red.js';
+import { redPrimaryOffset, setRedBlockPayloadTypes, stripRed } from './red.js';
 
 /** An RTP packet (12-byte header, PT `pt`) whose RED payload carries `blocks` (primary last). */
 function redPacket(blocks: Buffer[], pt = 63, primaryPt = 111): Buffer {
@@ -42,6 +42,23 @@ describe('RED (RFC 2198)', () => {
     assert.equal(redPrimaryOffset(bad, 12, bad.length), -1);
     assert.equal(stripRed(bad, bad.length, 12, 111, out), -1);
     assert.equal(stripRed(red, red.length, 12, 111, Buffer.alloc(20)), -1, 'output too small');
+  });
+
+  it('rewrites the payload type of every block header, nothing else; leaves a malformed packet alone', () => {
+    const red = redPacket([Buffer.alloc(30, 1), Buffer.alloc(20, 3), Buffer.alloc(50, 2)], 63, 109);
+    const before = Buffer.from(red);
+    assert.ok(setRedBlockPayloadTypes(red, 12, red.length, 111));
+    assert.equal(red[12], 0x80 | 111);
+    assert.equal(red[16], 0x80 | 111);
+    assert.equal(red[20], 111);
+    for (const i of [12, 16, 20]) before[i] = red[i];
+    assert.deepEqual(red, before, 'offsets, lengths and data unchanged');
+    assert.equal(stripRed(red, red.length, 12, 111, Buffer.alloc(1500)), 12 + 50);
+    const bad = redPacket([Buffer.alloc(10, 1), Buffer.alloc(20, 2)], 63, 109);
+    bad[15] = 0xff;
+    const badBefore = Buffer.from(bad);
+    assert.equal(setRedBlockPayloadTypes(bad, 12, bad.length, 111), false);
+    assert.deepEqual(bad, badBefore);
   });
 
   it('never throws and never writes past its output on random payloads', () => {

@@ -43,3 +43,26 @@ export function stripRed(
   out[1] = (out[1] & 0x80) | (primaryPt & 0x7f);
   return n;
 }
+
+/**
+ * Sets the payload type in every block header of a RED packet to `pt`, in place: the redundant
+ * blocks' 4-byte headers and the primary's 1-byte header (F bits, offsets and lengths kept). A
+ * publisher's RED carries its own Opus payload type inside, which a subscriber whose Opus has
+ * another number cannot decode. Returns false (and changes nothing) when the headers overrun the
+ * payload. Allocation-free.
+ */
+export function setRedBlockPayloadTypes(
+  buf: Uint8Array,
+  payloadOffset: number,
+  end: number,
+  pt: number,
+): boolean {
+  if (redPrimaryOffset(buf, payloadOffset, end) < 0) return false;
+  let o = payloadOffset;
+  while (buf[o] & 0x80) {
+    buf[o] = 0x80 | (pt & 0x7f);
+    o += 4;
+  }
+  buf[o] = pt & 0x7f;
+  return true;
+}

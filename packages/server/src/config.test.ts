@@ -54,3 +54,26 @@ describe('resolveServerOptions: cluster options', () => {
     assert.throws(() => resolveServerOptions({ sharedPort: 70000 }), /sharedPort/);
   });
 });
+
+describe('resolveServerOptions: RED', () => {
+  it('is on by default; PATCHBAY_RED=0 turns it off, =1 on; the option wins over env', () => {
+    const saved = process.env.PATCHBAY_RED;
+    try {
+      delete process.env.PATCHBAY_RED;
+      assert.equal(resolveServerOptions({}).red, true);
+      process.env.PATCHBAY_RED = '0';
+      assert.equal(resolveServerOptions({}).red, false);
+      assert.equal(resolveServerOptions({ red: true }).red, true);
+      process.env.PATCHBAY_RED = 'false';
+      assert.equal(resolveServerOptions({}).red, false);
+      process.env.PATCHBAY_RED = '1';
+      assert.equal(resolveServerOptions({}).red, true);
+      assert.equal(resolveServerOptions({ red: false }).red, false);
+      process.env.PATCHBAY_RED = 'yes';
+      assert.throws(() => resolveServerOptions({}), /PATCHBAY_RED/);
+    } finally {
+      if (saved === undefined) delete process.env.PATCHBAY_RED;
+      else process.env.PATCHBAY_RED = saved;
+    }
+  });
+});

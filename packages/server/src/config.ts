@@ -38,9 +38,8 @@ export interface ServerOptions {
   /**
    * RED (RFC 2198) for Opus: publishers that offer it send each packet with the previous one as
    * redundancy; the SFU forwards RED to subscribers that accept it and strips it (primary only)
-   * for the others. It about doubles a publisher's audio bitrate. Default false (env
-   * PATCHBAY_RED=1 on): with it on, the CLI push → record test lost 0.4-0.8 s of a 2 s tone in 4
-   * of 8 runs (0 of 5 without), not yet understood; see docs/resilience.md.
+   * for the others. It about doubles a publisher's audio bitrate. Default true (env
+   * PATCHBAY_RED=0 turns it off). See docs/resilience.md, "Audio under loss".
    */
   red: boolean;
   /**
@@ -136,7 +135,7 @@ const DEFAULTS: ServerOptions = {
   logLevel: 'info',
   receiverReportIntervalMs: 1000,
   reportSubscriberLoss: true,
-  red: false,
+  red: true,
   staticRoutes: {},
   apps: {},
   appsFile: null,

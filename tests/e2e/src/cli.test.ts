@@ -141,7 +141,12 @@ describe('patchbay CLI: serve, push, record', () => {
       tone,
       encodeWav({ sampleRate: 44100, channels: 2, samples: generateTone(1000, 44100, 2, 3) }),
     );
-    const recording = patchbay(['record', out, '--channel', 'a', '--duration', '6', '--server', url]);
+    // The window is counted in recorded frames from the recorder's join, and the tone starts only
+    // after `push` has started, joined, connected and played its 300 ms lead-in. On the shared
+    // 2-core machine under load that start alone was measured at 0.5-5.7 s after the recorder's
+    // first frame (2026-12-02), so a 6 s window cut off the end of the tone (the "lost 0.4-0.8 s"
+    // seen with and without RED). 10 s leaves the tone room to end inside the recording.
+    const recording = patchbay(['record', out, '--channel', 'a', '--duration', '10', '--server', url]);
     await sleep(1000);
     const pushing = patchbay(['push', tone, '--channel', 'a', '--server', url]);
     const [pushed, recorded] = await Promise.all([pushing, recording]);
@@ -151,14 +156,15 @@ describe('patchbay CLI: serve, push, record', () => {
       pushed.stdout,
       /^pushed 3\.0 s of .*tone\.wav \(44100 Hz stereo\) to channel "a" on ws:\/\//,
     );
-    assert.equal(recorded.stdout, `wrote ${out}: 6.00 s, 1 users heard\n`);
+    assert.equal(recorded.stdout, `wrote ${out}: 10.00 s, 1 users heard\n`);
     await assertHeardTone(out, 1000, 3000);
   });
 
   it('push - sends raw PCM from stdin, whatever the chunk boundaries', TEST_TIMEOUT, async () => {
     const out = join(dir, 'stdin.wav');
     const pcm = Buffer.from(generateTone(700, 16000, 1, 2).buffer);
-    const recording = patchbay(['record', out, '--channel', 'b', '--duration', '4', '--server', url]);
+    // Room for a slow `push` start, as above (a 4 s window cut the end of this 2 s tone).
+    const recording = patchbay(['record', out, '--channel', 'b', '--duration', '8', '--server', url]);
     await sleep(1000);
     const pushed = await patchbay(
       ['push', '-', '--channel', 'b', '--rate', '16000', '--channels', '1', '--server', url],

@@ -3,8 +3,8 @@
  * server's only announced candidate) and the SFU to a Node SDK listener, over real WebRTC.
  * Figures per case go to the log; BENCHMARKS.md has them from `npm run bench -- --only loss`.
  *
- * With RED (server option `red`, off by default; on for this suite's main server) each packet
- * also carries the previous one, so a single loss costs
+ * With RED (server option `red`, on by default; this suite's main server runs the defaults, so
+ * it checks the out-of-the-box configuration) each packet also carries the previous one, so a single loss costs
  * nothing; without RED, Opus in-band FEC does the same job less completely, and only once the
  * publisher is told the loss (the SFU's receiver reports, which include its subscribers' loss).
  * The concealed-sample ratio also counts underruns when the shared machine stalls the processes.
@@ -67,7 +67,7 @@ describe('audio under loss (impairment proxy in front of the SFU)', { timeout: 4
   let server: PatchbayServer;
   let proxy: ImpairmentProxy;
   before(async () => {
-    ({ server, proxy } = await startImpairedServer(8, { red: true }));
+    ({ server, proxy } = await startImpairedServer(8)); // defaults: RED on
   });
   after(async () => {
     await server.close();

@@ -88,7 +88,8 @@ describe('patchbay stats --channel', () => {
     const heard = last.participants.find((p) => p.uid === 'listener');
     assert.ok(speaker && heard);
     assert.ok(speaker.level > 60, `level ${speaker.level}`);
-    assert.ok(speaker.bitrateIn > 16_000 && speaker.bitrateIn < 200_000, `bitrate ${speaker.bitrateIn}`);
+    // RED (the server's default) about doubles it: measured 204.6 kbps, 105.5 without.
+    assert.ok(speaker.bitrateIn > 16_000 && speaker.bitrateIn < 400_000, `bitrate ${speaker.bitrateIn}`);
     assert.equal(speaker.tracks, 1);
     assert.equal(heard.tracks, 1);
     assert.equal(heard.level, 0);

@@ -42,7 +42,8 @@ describe('client audio stats and network quality from real WebRTC statistics', (
     assert.equal(local.codecType, 'opus');
     assert.ok(local.sendPackets > 150, `sendPackets ${local.sendPackets}`);
     assert.ok(local.sendBytes > local.sendPackets * 20);
-    assert.ok(local.sendBitrate > 16_000 && local.sendBitrate < 200_000, `sendBitrate ${local.sendBitrate}`);
+    // RED (the server's default) about doubles it: measured 202.8 kbps for this tone, 104.3 without.
+    assert.ok(local.sendBitrate > 16_000 && local.sendBitrate < 400_000, `sendBitrate ${local.sendBitrate}`);
     assert.ok(local.sendVolumeLevel > 10_000, `sendVolumeLevel ${local.sendVolumeLevel}`); // a -6 dBFS tone
     assert.equal(local.sendPacketsLost, 0);
     assert.ok(local.sendRttMs >= 0 && local.sendRttMs < 100);
@@ -52,7 +53,10 @@ describe('client audio stats and network quality from real WebRTC statistics', (
     assert.ok(remote, `stats keyed by uid: ${Object.keys(all).join(',')}`);
     console.log(`# remote ${JSON.stringify(remote)}`);
     assert.ok(remote.receivePackets > 150, `receivePackets ${remote.receivePackets}`);
-    assert.ok(remote.receiveBitrate > 16_000 && remote.receiveBitrate < 200_000);
+    assert.ok(
+      remote.receiveBitrate > 16_000 && remote.receiveBitrate < 400_000,
+      `receiveBitrate ${remote.receiveBitrate}`,
+    );
     assert.ok(remote.receiveLevel > 10_000, `receiveLevel ${remote.receiveLevel}`);
     assert.ok(remote.receiveDelay > 0 && remote.receiveDelay < 300, `receiveDelay ${remote.receiveDelay}`);
     // Measured from the publisher's relayed sender report once one arrived (libwebrtc sends one

@@ -8,6 +8,7 @@ import {
   readTimestamp,
   rtpPayloadOffset,
   type SenderInfo,
+  setRedBlockPayloadTypes,
   stripRed,
 } from '@patchbay/rtp';
 import { readAudioLevelByte, volumeFromDbov } from '../levels/audioLevel.js';
@@ -66,6 +67,11 @@ export class Producer {
   readonly #rr = Buffer.alloc(RECEIVER_REPORT_LENGTH);
   /** Payload type of RED from the publisher, or 0 (plain Opus only). */
   redPayloadType = 0;
+  /**
+   * The publisher's Opus payload type, which its RED blocks carry inside. Subscribers' Opus is
+   * always 111: RED from a publisher with another number gets its block headers rewritten.
+   */
+  opusPayloadType = OPUS_PT;
   /** The plain packet a RED packet carries, for subscribers without RED, and views of it per length. */
   readonly #stripped = Buffer.allocUnsafe(1500);
   readonly #strippedViews: Buffer[] = [];
@@ -158,6 +164,10 @@ export class Producer {
       }
     } else {
       // RED as is to subscribers that took it; its primary block, stripped once, to the others.
+      if (this.opusPayloadType !== OPUS_PT) {
+        const end = buf[0] & 0x20 ? length - buf[length - 1] : length;
+        setRedBlockPayloadTypes(buf, offset, end, OPUS_PT);
+      }
       let plain: Buffer | null = null;
       let stripped = false;
       for (let i = 0; i < consumers.length; i++) {

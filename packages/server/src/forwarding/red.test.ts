@@ -39,6 +39,29 @@ describe('RED through the SFU', () => {
     assert.equal(producer.stats.packetsForwarded, 6);
   });
 
+  it('RED from a publisher whose Opus is not 111 reaches subscribers with 111 inside its blocks', () => {
+    // e.g. opus/48000/2 as 109 and red as 63 "109/109": a subscriber's Opus is 111, and libwebrtc
+    // drops RED blocks of a payload type it does not know.
+    const producer = new Producer();
+    producer.redPayloadType = 63;
+    producer.opusPayloadType = 109;
+    const withRed: Buffer[] = [];
+    const plain: Buffer[] = [];
+    new Consumer(slot(1, true, withRed)).attach(producer);
+    new Consumer(slot(2, false, plain)).attach(producer);
+    const red = redPacket(7);
+    red[12] = 0x80 | 109;
+    red[16] = 109;
+    producer.onPacket(red);
+    assert.equal(withRed[0][1] & 0x7f, 63);
+    assert.equal(withRed[0][12], 0x80 | 111, 'redundant block header');
+    assert.equal(withRed[0][16], 111, 'primary block header');
+    assert.deepEqual(withRed[0].subarray(13, 16), Buffer.from([0x03, 0xc0, 30]), 'offset and length kept');
+    assert.deepEqual(withRed[0].subarray(17), Buffer.concat([Buffer.alloc(30, 1), Buffer.alloc(50, 2)]));
+    assert.equal(plain[0][1] & 0x7f, 111);
+    assert.deepEqual(plain[0].subarray(12), Buffer.alloc(50, 2));
+  });
+
   it('plain Opus from a publisher without RED goes to both as Opus', () => {
     const producer = new Producer();
     const a: Buffer[] = [];

@@ -76,8 +76,9 @@ export class Participant {
   async publish(offer: string): Promise<string> {
     if (this.#producer) throw ServerError.invalidOperation('already publishing audio; unpublish first');
     let levelExtId: number | null = null;
+    let opusPayloadType: number | null = null;
     try {
-      levelExtId = parseAudioOffer(offer).audioLevelExtId;
+      ({ audioLevelExtId: levelExtId, opusPayloadType } = parseAudioOffer(offer));
     } catch {
       // the engine rejects the offer below, with the reason
     }
@@ -96,6 +97,7 @@ export class Participant {
     }
     // Set before the answer goes out, so before the publisher can send anything.
     producer.redPayloadType = ingress.redPayloadType ?? 0;
+    if (opusPayloadType !== null) producer.opusPayloadType = opusPayloadType;
     this.#producer = producer;
     this.#ingress = ingress;
     return ingress.answer;
