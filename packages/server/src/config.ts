@@ -119,7 +119,7 @@ export interface ServerOptions {
    * The ingress→egress delay probe, a benchmarking aid. On: for every forwarded packet whose
    * payload carries a sender's CLOCK_MONOTONIC stamp (the bench's load publishers write one; see
    * metrics/DelayProbe.ts for the format), the SFU records stamp → last consumer's send, stamp →
-   * packet callback in JS, and the JS span, in 10 µs histograms served as JSON at
+   * packet callback in JS, and the JS span, in histograms (10 µs buckets up to 200 ms) served as JSON at
    * `GET /debug/delay-probe` (`?reset=1` clears after reading, `?enable=0|1` pauses or resumes
    * recording). The sender and the SFU must share CLOCK_MONOTONIC (one Linux machine). The endpoint
    * needs no token: do not turn this on for a public server. Off: no endpoint and one null check

@@ -17,7 +17,7 @@ export interface DelayHistogramSnapshot {
 
 /**
  * A fixed-bucket histogram of delays in µs, preallocated once: record() only increments numbers
- * (no allocation), so it can sit on the forwarding hot path. Default: 10 µs buckets up to 50 ms,
+ * (no allocation), so it can sit on the forwarding hot path. Default: 10 µs buckets up to 200 ms,
  * plus an overflow bucket.
  *
  * Percentiles are nearest-rank (the smallest value with at least p % of the samples at or below
@@ -34,7 +34,7 @@ export class DelayHistogram {
   sumUs = 0;
   maxUs = 0;
 
-  constructor(bucketUs = 10, buckets = 5000) {
+  constructor(bucketUs = 10, buckets = 20000) {
     if (!(bucketUs > 0) || !Number.isInteger(buckets) || buckets < 1)
       throw new RangeError('bucketUs must be > 0 and buckets a positive integer');
     this.bucketUs = bucketUs;
@@ -104,7 +104,7 @@ export class DelayHistogram {
 
   static fromSnapshots(snapshots: DelayHistogramSnapshot[]): DelayHistogram {
     const first = snapshots[0];
-    const h = new DelayHistogram(first?.bucketUs ?? 10, first?.buckets ?? 5000);
+    const h = new DelayHistogram(first?.bucketUs ?? 10, first?.buckets ?? 20000);
     for (const s of snapshots) h.add(s);
     return h;
   }

@@ -60,14 +60,15 @@ describe('DelayHistogram', () => {
   });
 
   it('snapshots are sparse, merge exactly, and reset clears', () => {
-    const a = new DelayHistogram();
-    const b = new DelayHistogram();
+    const a = new DelayHistogram(10, 5000);
+    const b = new DelayHistogram(10, 5000);
     for (let i = 0; i < 99; i++) a.record(100);
     b.record(20_000);
     b.record(60_000); // overflow at 50 ms
     const s = a.snapshot();
     assert.deepEqual(s.counts, [[10, 99]]);
     const m = DelayHistogram.fromSnapshots([s, b.snapshot()]);
+    assert.equal(m.buckets, 5000);
     assert.equal(m.count, 101);
     assert.equal(m.overflow, 1);
     assert.equal(m.percentile(98), 110);
