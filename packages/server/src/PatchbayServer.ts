@@ -374,7 +374,10 @@ async function freeUdpPort(address: string): Promise<number> {
   const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, address, () => resolve());
+    // exclusive: in a node:cluster worker (`serve --workers`) a shared bind goes through the
+    // primary, which keeps the port bound after our close() for a while; the native media socket
+    // then failed to bind it ("cannot open UDP port 0") in about 1 start of 3.
+    socket.bind({ port: 0, address, exclusive: true }, () => resolve());
   });
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));
