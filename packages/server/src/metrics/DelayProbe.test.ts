@@ -117,14 +117,40 @@ describe('DelayProbe through a Producer', () => {
     assert.ok(Math.abs(monotonicOffsetMs() - monotonicOffsetMs()) < 0.005);
   });
 
-  it('records stamp → last send, stamp → JS and the JS span, from a stamp in the payload', () => {
+  it('observe(): exact spans from a stamp and the two times (offset 0: stamps on the performance clock)', () => {
+    const probe = new DelayProbe(0);
+    const p = packet(1);
+    writeDelayProbeStamp(p, 12, 100);
+    probe.observe(p, p.length, 12, 102, 102.5);
+    writeDelayProbeStamp(p, 12, 200);
+    probe.observe(p, p.length, 12, 200.25, 200.375);
+    assert.equal(probe.packets, 2);
+    // 2500 µs -> bucket [2500, 2510); 375 µs -> [370, 380).
+    assert.deepEqual(probe.ingressToEgress.snapshot().counts, [
+      [37, 1],
+      [250, 1],
+    ]);
+    assert.deepEqual(probe.ingressToJs.snapshot().counts, [
+      [25, 1],
+      [200, 1],
+    ]);
+    assert.deepEqual(probe.js.snapshot().counts, [
+      [12, 1],
+      [50, 1],
+    ]);
+    assert.equal(probe.ingressToEgress.percentile(50), 380);
+    assert.equal(probe.ingressToEgress.percentile(100), 2510);
+    assert.equal(probe.ingressToEgress.maxUs, 2500);
+  });
+
+  it('through a Producer: stamp → last send, stamp → JS and the JS span, every forwarded packet', () => {
     const totals = new ForwardingTotals();
     const probe = new DelayProbe();
     totals.probe = probe;
     const producer = new Producer(null, totals);
     const sent: number[] = [];
     new Consumer(slot(1, sent)).attach(producer);
-    new Consumer(slot(2, sent, 300)).attach(producer); // the last send takes 300 µs
+    new Consumer(slot(2, sent, 300)).attach(producer); // the last send takes ≥ 300 µs
     // Stamped 2 ms ago: as if the packet spent 2 ms between the sender and the JS callback.
     for (let seq = 0; seq < 10; seq++) {
       const p = packet(seq);
@@ -135,18 +161,14 @@ describe('DelayProbe through a Producer', () => {
     assert.equal(probe.packets, 10);
     assert.equal(probe.unstamped, 0);
     assert.equal(probe.ingressToEgress.count, 10);
-    // JS span ≥ 300 µs (the slow send), and well under the 2 ms before it.
-    const js = probe.js.percentile(50);
-    assert.ok(js >= 300 && js < 1500, `JS span ${js}`);
-    // Before JS: 2 ms plus the few µs of this loop.
-    const before = probe.ingressToJs.percentile(50);
-    assert.ok(before >= 2000 && before < 2500, `ingress→JS ${before}`);
-    // Total = before JS + JS span, within a bucket or two (same packets, per-packet sums).
-    const total = probe.ingressToEgress.percentile(50);
-    assert.ok(total >= 2300 && total < 3500, `ingress→egress ${total}`);
-    assert.ok(Math.abs(total - (before + js)) <= 200, `${total} vs ${before} + ${js}`);
-    const s = probe.snapshot();
-    assert.equal(s.ingressToEgress.count, 10);
+    // Lower bounds only: a busy machine can stretch any of these.
+    const js = probe.js.percentile(1);
+    const before = probe.ingressToJs.percentile(1);
+    const total = probe.ingressToEgress.percentile(1);
+    assert.ok(js >= 300, `JS span ${js}`);
+    assert.ok(before >= 2000, `ingress→JS ${before}`);
+    assert.ok(total >= 2300 && total >= before, `ingress→egress ${total}`);
+    assert.equal(probe.snapshot().ingressToEgress.count, 10);
     probe.reset();
     assert.equal(probe.ingressToEgress.count, 0);
     assert.equal(probe.packets, 0);
