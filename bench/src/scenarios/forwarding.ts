@@ -119,7 +119,7 @@ export async function forwardedPackets(sfu: SfuProcess): Promise<number> {
 
 /**
  * The probe's own cost: SFU CPU per forwarded packet with recording paused and on, in alternating
- * windows on the same SFU and load (the probe stays allocated; paused costs one more boolean check).
+ * (ABBA) windows on the same SFU and load (the probe stays allocated; paused costs one more boolean check).
  */
 async function measureProbeOverhead(
   sfu: SfuProcess,
@@ -130,7 +130,8 @@ async function measureProbeOverhead(
   const off: number[] = [];
   const on: number[] = [];
   for (let i = 0; i < 2 * pairs; i++) {
-    const enabled = i % 2 === 1;
+    // ABBA order (off, on, on, off, off, on, ...): a drift over the run does not favour one side.
+    const enabled = (i % 2 === 1) !== (Math.floor(i / 2) % 2 === 1);
     await probeSnapshots(sfu, `enable=${enabled ? 1 : 0}&reset=1`);
     await sleep(300);
     const cpu0 = sfu.cpuSeconds();
@@ -386,7 +387,7 @@ export function forwardingTable(result: ForwardingResult): Table {
       'in-SFU = the SFU’s delay probe (PATCHBAY_DELAY_PROBE=1), every forwarded packet of the window: the publisher’s CLOCK_MONOTONIC stamp, written just before its SRTP send, → the SFU’s last consumer send returning (SRTP-protected and handed to the kernel). An upper bound on SFU-added delay: it also holds the publisher’s SRTP and the veth hop. Split at the packet callback in JS: before JS (sender SRTP, veth, libdatachannel receive + SRTP, native→JS queue and event loop) and JS (parse → last send, all subscribers of that publisher). 10 µs buckets, nearest-rank percentiles as bucket upper edges; percentiles of the parts do not add up to those of the whole',
       ...(result.probeOverhead
         ? [
-            `probe cost at ${result.probeOverhead.level} (same SFU and load, alternating ${result.probeOverhead.windowMs / 1000} s windows, recording off / on): ` +
+            `probe cost at ${result.probeOverhead.level} (same SFU and load, alternating (ABBA) ${result.probeOverhead.windowMs / 1000} s windows, recording off / on): ` +
               `${result.probeOverhead.offUsPerPacket.map((x) => round(x, 2)).join(', ')} / ${result.probeOverhead.onUsPerPacket.map((x) => round(x, 2)).join(', ')} µs of SFU CPU per forwarded packet: ` +
               `on ÷ off = ${round(result.probeOverhead.ratio, 3)}; the table’s CPU columns are with the probe recording`,
           ]
