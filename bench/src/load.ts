@@ -2,8 +2,9 @@
  * Load mode: DTLS-SRTP peers on node-datachannel (libdatachannel) that publish prepared
  * Opus-shaped RTP and count what comes back without decoding. Each packet carries its send time
  * (performance.now() of this process), its publisher and its index, so delay and loss are measured
- * exactly, in one process, with no clock sync.
+ * exactly, in one process, with no clock sync; and a CLOCK_MONOTONIC stamp for the SFU's delay probe.
  */
+import { writeDelayProbeStamp } from '@patchbay/server';
 import nodeDataChannel, { Audio, type PeerConnection, type Track } from 'node-datachannel';
 import type { Signal } from './signal.js';
 import { withTimeout } from './util.js';
@@ -17,6 +18,8 @@ export const OPUS_TOC = 0x78;
 const OFF_SENT = 1; // float64 LE: performance.now() at send
 const OFF_PUB = 9; // uint32 LE: publisher index
 const OFF_INDEX = 13; // uint32 LE: packet index of that publisher
+// 17..28: the SFU delay probe's stamp (marker + CLOCK_MONOTONIC ms at send, DELAY_PROBE_OFFSET),
+// read by a server started with PATCHBAY_DELAY_PROBE=1 and ignored otherwise.
 /** Packets a per-stream receive bitmap covers (164 s at 50 packets/s); indices wrap modulo this. */
 export const WINDOW_PACKETS = 8192;
 
@@ -211,6 +214,7 @@ export class LoadPublisher {
     p.writeUInt32BE(this.#ts >>> 0, 4);
     p.writeUInt32LE(this.sent, 12 + OFF_INDEX);
     p.writeDoubleLE(performance.now(), 12 + OFF_SENT);
+    writeDelayProbeStamp(p, 12);
     this.#seq = (seq + 1) & 0xffff;
     this.#ts = (this.#ts + SAMPLES_PER_PACKET) >>> 0;
     this.sent++;

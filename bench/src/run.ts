@@ -2,7 +2,8 @@
  * `npm run bench`: every scenario in the private network namespace, each printing a table,
  * writing bench/results/<scenario>.json and its section of BENCHMARKS.md.
  *
- *   node bench/dist/run.js [--only forwarding,cluster,latency,join,costs,janus,loss] [--levels 1x10,5x40] [--joins 50] [--window ms]
+ *   node bench/dist/run.js [--only forwarding,workers,cluster,latency,join,costs,janus,loss] [--levels 1x10,5x40] [--joins 50] [--window ms]
+ *     [--workers-load CxPxS (default 2x5x40)] [--workers-setups 0,1,2]
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,7 @@ import { runJanus } from './scenarios/janusScenario.js';
 import { joinRow, loadJoinTimes, sdkJoinTimes } from './scenarios/join.js';
 import { latencyMarkdown, printLatency, runLatency } from './scenarios/latency.js';
 import { lossTable, runLoss } from './scenarios/loss.js';
+import { runWorkers, workersTable } from './scenarios/workers.js';
 import { machineInfo, round } from './util.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -62,6 +64,24 @@ async function main(): Promise<void> {
     printForwarding(forwarding);
     writeJson(root, 'forwarding', { machine, ...forwarding });
     section('forwarding', 'Forwarding capacity', forwardingMarkdown(forwarding));
+  }
+
+  // Not in the default run (it starts three servers); ask for it with --only workers.
+  if (only?.includes('workers')) {
+    console.log('\n== one process against --workers N');
+    const [channels, publishers, subscribers] = (arg('workers-load') ?? '2x5x40').split('x').map(Number);
+    const setups = (arg('workers-setups') ?? '0,1,2').split(',').map(Number);
+    const rows = await runWorkers(root, {
+      channels,
+      publishers,
+      subscribers,
+      setups,
+      windowMs: Number(arg('window') ?? 8000),
+    });
+    const table = workersTable(rows);
+    printTable(table);
+    writeJson(root, 'workers', { machine, rows });
+    section('workers', 'One SFU worker per core (serve --workers)', markdownTable(table));
   }
 
   if (want('cluster')) {

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { DelayHistogram, type DelayProbeSnapshot } from '@patchbay/server';
 import { DirectRun, LoadRun, type WindowResult } from '../LoadRun.js';
 import { markdownTable, printTable, type Table } from '../report.js';
-import { spawnSfu } from '../sfu.js';
+import { type SfuProcess, spawnSfu } from '../sfu.js';
 import { machineBusySeconds, processCpuSeconds, round, sleep, sumDrops, udpDropsByPort } from '../util.js';
 import { cpus } from 'node:os';
 
@@ -29,6 +30,38 @@ export interface LevelResult extends WindowResult {
   addedP50Ms: number | null;
   addedP99Ms: number | null;
   setupMs: number;
+  /** The SFU's delay probe over the window (PATCHBAY_DELAY_PROBE=1); null if it could not be read. */
+  probe: ProbeFigures | null;
+}
+
+/** Percentiles (µs, 10 µs buckets: the upper edge) of one probe span. */
+export interface SpanFigures {
+  count: number;
+  p50Us: number;
+  p99Us: number;
+  p999Us: number;
+  maxUs: number;
+}
+
+export interface ProbeFigures {
+  /** Sender's stamp → the last consumer's send returned (upper bound of the SFU-added delay). */
+  total: SpanFigures;
+  /** Sender's stamp → the packet callback in JS (sender SRTP, veth, libdatachannel, native→JS queue). */
+  beforeJs: SpanFigures;
+  /** Packet callback → last consumer's send (the JS span). */
+  js: SpanFigures;
+  packets: number;
+  unstamped: number;
+}
+
+/** The probe's µs of SFU CPU per forwarded packet, recording off and on, alternating windows. */
+export interface ProbeOverhead {
+  level: string;
+  windowMs: number;
+  offUsPerPacket: number[];
+  onUsPerPacket: number[];
+  /** mean(on) ÷ mean(off). */
+  ratio: number;
 }
 
 export interface ForwardingResult {
@@ -39,6 +72,78 @@ export interface ForwardingResult {
   usPerPacket: number | null;
   stopReason: string;
   sfuIdleRssMb: number;
+  probeOverhead: ProbeOverhead | null;
+}
+
+function span(h: DelayHistogram): SpanFigures {
+  return {
+    count: h.count,
+    p50Us: h.percentile(50),
+    p99Us: h.percentile(99),
+    p999Us: h.percentile(99.9),
+    maxUs: h.maxUs,
+  };
+}
+
+/** GET /debug/delay-probe of every media process; `query` e.g. "reset=1" or "enable=0". */
+export async function probeSnapshots(sfu: SfuProcess, query = ''): Promise<DelayProbeSnapshot[]> {
+  return Promise.all(
+    sfu.mediaHttpUrls.map(async (u) => {
+      const res = await fetch(`${u}/debug/delay-probe${query ? `?${query}` : ''}`);
+      if (!res.ok) throw new Error(`delay probe: HTTP ${res.status} from ${u}`);
+      return (await res.json()) as DelayProbeSnapshot;
+    }),
+  );
+}
+
+/** The probe's figures merged over processes. */
+export function probeFigures(snapshots: DelayProbeSnapshot[]): ProbeFigures {
+  return {
+    total: span(DelayHistogram.fromSnapshots(snapshots.map((s) => s.ingressToEgress))),
+    beforeJs: span(DelayHistogram.fromSnapshots(snapshots.map((s) => s.ingressToJs))),
+    js: span(DelayHistogram.fromSnapshots(snapshots.map((s) => s.js))),
+    packets: snapshots.reduce((a, s) => a + s.packets, 0),
+    unstamped: snapshots.reduce((a, s) => a + s.unstamped, 0),
+  };
+}
+
+/** Packets forwarded so far by every media process (/health). */
+export async function forwardedPackets(sfu: SfuProcess): Promise<number> {
+  let n = 0;
+  for (const u of sfu.mediaHttpUrls) {
+    const res = await fetch(`${u}/health`);
+    n += ((await res.json()) as { packetsForwarded: number }).packetsForwarded;
+  }
+  return n;
+}
+
+/**
+ * The probe's own cost: SFU CPU per forwarded packet with recording paused and on, in alternating
+ * (ABBA) windows on the same SFU and load (the probe stays allocated; paused costs one more boolean check).
+ */
+async function measureProbeOverhead(
+  sfu: SfuProcess,
+  level: string,
+  windowMs: number,
+  pairs: number,
+): Promise<ProbeOverhead> {
+  const off: number[] = [];
+  const on: number[] = [];
+  for (let i = 0; i < 2 * pairs; i++) {
+    // ABBA order (off, on, on, off, off, on, ...): a drift over the run does not favour one side.
+    const enabled = (i % 2 === 1) !== (Math.floor(i / 2) % 2 === 1);
+    await probeSnapshots(sfu, `enable=${enabled ? 1 : 0}&reset=1`);
+    await sleep(300);
+    const cpu0 = sfu.cpuSeconds();
+    const fwd0 = await forwardedPackets(sfu);
+    await sleep(windowMs);
+    const cpu = sfu.cpuSeconds() - cpu0;
+    const fwd = (await forwardedPackets(sfu)) - fwd0;
+    (enabled ? on : off).push((cpu * 1e6) / fwd);
+  }
+  await probeSnapshots(sfu, 'enable=1&reset=1');
+  const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+  return { level, windowMs, offUsPerPacket: off, onUsPerPacket: on, ratio: mean(on) / mean(off) };
 }
 
 export const DEFAULT_LEVELS: Level[] = [
@@ -57,6 +162,8 @@ export interface ForwardingOptions {
   floorMaxStreams?: number;
   /** Stop the ramp when the ramp has used this long. */
   budgetMs?: number;
+  /** Window pairs (probe off / on) for the probe's overhead at the last level reached; 0: skip. Default 3. */
+  overheadPairs?: number;
 }
 
 export async function runForwarding(
@@ -68,12 +175,13 @@ export async function runForwarding(
   const warmupMs = options.warmupMs ?? 2000;
   const floorMax = options.floorMaxStreams ?? 200;
   const deadline = Date.now() + (options.budgetMs ?? 240_000);
-  const sfu = await spawnSfu(root);
+  const sfu = await spawnSfu(root, { env: { PATCHBAY_DELAY_PROBE: '1' } });
   await sleep(500);
   const sfuIdleRssMb = sfu.rssBytes() / 2 ** 20;
   const run = new LoadRun(sfu.url, 'fwd');
   const results: LevelResult[] = [];
   let stopReason = 'all levels done';
+  let probeOverhead: ProbeOverhead | null = null;
   try {
     for (const level of levels) {
       if (Date.now() > deadline) {
@@ -105,17 +213,22 @@ export async function runForwarding(
             { stdio: 'ignore' },
           )
         : null;
+      await probeSnapshots(sfu, 'reset=1');
       const sfu0 = sfu.cpuSeconds();
       const self0 = processCpuSeconds('self');
       const busy0 = machineBusySeconds();
       const drops0 = udpDropsByPort();
       const w0 = performance.now();
       const win = await run.measure(windowMs);
+      const probe = await probeSnapshots(sfu).then(probeFigures, (error: unknown) => {
+        console.log(`  delay probe not read: ${(error as Error).message}`);
+        return null;
+      });
       const wall = (performance.now() - w0 - 500) / 1000; // measure() adds a 500 ms grace
       const sfuCpu = sfu.cpuSeconds() - sfu0;
       const selfCpu = processCpuSeconds('self') - self0;
       const drops1 = udpDropsByPort();
-      const isSfu = (port: number) => port === sfu.rtcPort;
+      const isSfu = (port: number) => sfu.rtcPorts.includes(port);
       const sfuDrops = sumDrops(drops1, isSfu) - sumDrops(drops0, isSfu);
       const genDrops = sumDrops(drops1, (p) => !isSfu(p)) - sumDrops(drops0, (p) => !isSfu(p));
       const machineBusyPct = (100 * (machineBusySeconds() - busy0)) / (wall + 0.5) / cpus().length;
@@ -141,12 +254,16 @@ export async function runForwarding(
         addedP50Ms: null,
         addedP99Ms: null,
         setupMs,
+        probe,
       };
       results.push(r);
       console.log(
         `  ${level.p}×${level.s}: ${Math.round(forwardedPps)} pps, loss ${round(win.lossPct, 3)} %, ` +
           `SFU ${round(r.sfuCpuPct)} % (${round(r.sfuUsPerPacket, 2)} µs/pkt), bench ${round(r.benchCpuPct)} %, ` +
-          `delay p50 ${round(win.delayP50Ms, 2)} p99 ${round(win.delayP99Ms, 2)} ms, setup ${Math.round(setupMs)} ms`,
+          `delay p50 ${round(win.delayP50Ms, 2)} p99 ${round(win.delayP99Ms, 2)} ms, setup ${Math.round(setupMs)} ms` +
+          (probe
+            ? `; in-SFU p50/p99/p99.9 ${fmtSpan(probe.total)} ms (JS ${fmtSpan(probe.js)}, before JS ${fmtSpan(probe.beforeJs)})`
+            : ''),
       );
       if (win.lossPct > 0.1) {
         const who = genDrops > sfuDrops ? 'the load generator’s sockets' : 'the SFU’s socket';
@@ -169,6 +286,20 @@ export async function runForwarding(
         stopReason = `load generator at ${round(r.benchCpuPct)} % CPU at ${level.p}×${level.s}`;
         break;
       }
+    }
+    const last = results[results.length - 1];
+    const pairs = options.overheadPairs ?? 3;
+    if (pairs > 0 && last && last.lossPct <= 0.1) {
+      probeOverhead = await measureProbeOverhead(
+        sfu,
+        `${last.publishers}×${last.subscribers}`,
+        Math.min(windowMs, 5000),
+        pairs,
+      );
+      console.log(
+        `  probe overhead at ${probeOverhead.level}: off ${probeOverhead.offUsPerPacket.map((x) => round(x, 2)).join(' / ')} µs/pkt, ` +
+          `on ${probeOverhead.onUsPerPacket.map((x) => round(x, 2)).join(' / ')}: ratio ${round(probeOverhead.ratio, 3)}`,
+      );
     }
   } finally {
     run.close();
@@ -198,7 +329,14 @@ export async function runForwarding(
     usPerPacket: best ? best.sfuUsPerPacket : null,
     stopReason,
     sfuIdleRssMb,
+    probeOverhead,
   };
+}
+
+/** "p50 / p99 / p99.9" of a span in ms (10 µs resolution); "> 200" past the histogram. */
+export function fmtSpan(s: SpanFigures): string {
+  const ms = (us: number) => (us === Infinity ? '> 200' : Number.isNaN(us) ? '—' : (us / 1000).toFixed(2));
+  return `${ms(s.p50Us)} / ${ms(s.p99Us)} / ${ms(s.p999Us)}`;
 }
 
 export function forwardingTable(result: ForwardingResult): Table {
@@ -217,6 +355,9 @@ export function forwardingTable(result: ForwardingResult): Table {
       'delay p50/p99 ms',
       'direct p50/p99 ms',
       'SFU-added p50/p99 ms',
+      'in-SFU p50/p99/p99.9 ms',
+      'of which JS p50/p99/p99.9 ms',
+      'before JS p50/p99/p99.9 ms',
       'SFU RSS MB',
       'machine busy %',
     ],
@@ -233,6 +374,9 @@ export function forwardingTable(result: ForwardingResult): Table {
       `${round(r.delayP50Ms, 2)} / ${round(r.delayP99Ms, 2)}`,
       r.floorP50Ms === null ? '—' : `${round(r.floorP50Ms, 2)} / ${round(r.floorP99Ms ?? NaN, 2)}`,
       r.addedP50Ms === null ? '—' : `${round(r.addedP50Ms, 2)} / ${round(r.addedP99Ms ?? NaN, 2)}`,
+      r.probe ? fmtSpan(r.probe.total) : '—',
+      r.probe ? fmtSpan(r.probe.js) : '—',
+      r.probe ? fmtSpan(r.probe.beforeJs) : '—',
       round(r.sfuRssMb, 1),
       Math.round(r.machineBusyPct),
     ]),
@@ -240,6 +384,14 @@ export function forwardingTable(result: ForwardingResult): Table {
       `ramp stopped: ${result.stopReason}`,
       'pps/core = forwarded packets/s ÷ SFU CPU (utime+stime of the SFU process, all its threads, /proc/<pid>/stat) — the load generator shares the 2 cores, so wall throughput is not the capacity',
       'delay = receive time − send time embedded in the packet, same process (includes both peers’ SRTP and the bench’s event loop); direct = the same peers connected without the SFU at the same receive rate',
+      'in-SFU = the SFU’s delay probe (PATCHBAY_DELAY_PROBE=1), every forwarded packet of the window: the publisher’s CLOCK_MONOTONIC stamp, written just before its SRTP send, → the SFU’s last consumer send returning (SRTP-protected and handed to the kernel). An upper bound on SFU-added delay: it also holds the publisher’s SRTP and the veth hop. Split at the packet callback in JS: before JS (sender SRTP, veth, libdatachannel receive + SRTP, native→JS queue and event loop) and JS (parse → last send, all subscribers of that publisher). 10 µs buckets, nearest-rank percentiles as bucket upper edges; percentiles of the parts do not add up to those of the whole',
+      ...(result.probeOverhead
+        ? [
+            `probe cost at ${result.probeOverhead.level} (same SFU and load, alternating (ABBA) ${result.probeOverhead.windowMs / 1000} s windows, recording off / on): ` +
+              `${result.probeOverhead.offUsPerPacket.map((x) => round(x, 2)).join(', ')} / ${result.probeOverhead.onUsPerPacket.map((x) => round(x, 2)).join(', ')} µs of SFU CPU per forwarded packet: ` +
+              `on ÷ off = ${round(result.probeOverhead.ratio, 3)}; the table’s CPU columns are with the probe recording`,
+          ]
+        : []),
     ],
   };
 }

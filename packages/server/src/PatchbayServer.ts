@@ -19,6 +19,7 @@ import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } 
 import { Counters } from './limits/Counters.js';
 import { KeyedRateLimiter } from './limits/RateLimiter.js';
 import { createRootLogger, type Logger } from './logger.js';
+import { DelayProbe } from './metrics/DelayProbe.js';
 import { ForwardingTotals } from './metrics/ForwardingTotals.js';
 import { type InternalCounts, listenerTotal } from './metrics/Internals.js';
 import { Metrics } from './metrics/Metrics.js';
@@ -114,6 +115,7 @@ export class PatchbayServer {
       directory: this.#directory,
       resumeGraceMs: options.resumeGraceMs,
     };
+    if (options.delayProbe) this.#totals.probe = new DelayProbe();
     this.#metrics = new Metrics({
       registry: this.#registry,
       totals: this.#totals,
@@ -285,6 +287,8 @@ export class PatchbayServer {
       res
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ok: true, ...this.stats() }));
+    } else if (path === '/debug/delay-probe' && this.#totals.probe !== null) {
+      this.#serveDelayProbe(this.#totals.probe, req.url ?? '', res);
     } else if (path === '/metrics') {
       this.#metrics.render().then(
         ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
@@ -319,6 +323,19 @@ export class PatchbayServer {
     }
     if (view) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(view));
     else res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no such channel"}');
+  }
+
+  /**
+   * GET /debug/delay-probe (option delayProbe): the probe's histograms as JSON; `?enable=0|1` first
+   * pauses or resumes recording, `?reset=1` clears them after the snapshot is taken.
+   */
+  #serveDelayProbe(probe: DelayProbe, url: string, res: ServerResponse): void {
+    const query = new URLSearchParams(url.split('?')[1] ?? '');
+    const enable = query.get('enable');
+    if (enable === '0' || enable === '1') probe.enabled = enable === '1';
+    const snapshot = probe.snapshot();
+    if (query.get('reset') === '1') probe.reset();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(snapshot));
   }
 
   #serveRoute(path: string, res: ServerResponse, head: boolean): boolean {
@@ -357,7 +374,10 @@ async function freeUdpPort(address: string): Promise<number> {
   const socket = createSocket(address.includes(':') ? 'udp6' : 'udp4');
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, address, () => resolve());
+    // exclusive: in a node:cluster worker (`serve --workers`) a shared bind goes through the
+    // primary, which keeps the port bound after our close() for a while; the native media socket
+    // then failed to bind it ("cannot open UDP port 0") in about 1 start of 3.
+    socket.bind({ port: 0, address, exclusive: true }, () => resolve());
   });
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));

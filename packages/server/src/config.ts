@@ -114,6 +114,17 @@ export interface ServerOptions {
    * own, for redirects). Default none.
    */
   sharedPort: number | null;
+  /**
+   * The ingress→egress delay probe, a benchmarking aid. On: for every forwarded packet whose
+   * payload carries a sender's CLOCK_MONOTONIC stamp (the bench's load publishers write one; see
+   * metrics/DelayProbe.ts for the format), the SFU records stamp → last consumer's send, stamp →
+   * packet callback in JS, and the JS span, in histograms (10 µs buckets up to 200 ms) served as JSON at
+   * `GET /debug/delay-probe` (`?reset=1` clears after reading, `?enable=0|1` pauses or resumes
+   * recording). The sender and the SFU must share CLOCK_MONOTONIC (one Linux machine). The endpoint
+   * needs no token: do not turn this on for a public server. Off: no endpoint and one null check
+   * per packet. Default false (env PATCHBAY_DELAY_PROBE=1 on).
+   */
+  delayProbe: boolean;
 }
 
 export type ResolvedServerOptions = ServerOptions & {
@@ -160,6 +171,7 @@ const DEFAULTS: ServerOptions = {
   adminToken: null,
   placementStore: null,
   sharedPort: null,
+  delayProbe: false,
 };
 
 const POSITIVE_NUMBERS = [
@@ -233,6 +245,7 @@ export function resolveServerOptions(options: Partial<ServerOptions> = {}): Reso
     announcedPort: envInt('PATCHBAY_ANNOUNCED_PORT'),
     reportSubscriberLoss: envBool('PATCHBAY_REPORT_SUBSCRIBER_LOSS'),
     red: envBool('PATCHBAY_RED'),
+    delayProbe: envBool('PATCHBAY_DELAY_PROBE'),
     logLevel: (process.env.PATCHBAY_LOG_LEVEL as ServerOptions['logLevel']) || undefined,
     appsFile: process.env.PATCHBAY_APPS_FILE || undefined,
     tlsCert: process.env.PATCHBAY_TLS_CERT || undefined,

@@ -9,3 +9,14 @@ export { ClusterNode, channelKey } from './cluster/ClusterNode.js';
 export { MemoryPlacementStore } from './cluster/MemoryPlacementStore.js';
 export type { NodeInfo, Owner, PlacementStore } from './cluster/PlacementStore.js';
 export { IpcPlacementStore, servePlacementIpc } from './cluster/IpcPlacementStore.js';
+export {
+  DELAY_PROBE_BYTES,
+  DELAY_PROBE_MAGIC,
+  DELAY_PROBE_OFFSET,
+  DelayProbe,
+  type DelayProbeSnapshot,
+  monotonicMs,
+  monotonicOffsetMs,
+  writeDelayProbeStamp,
+} from './metrics/DelayProbe.js';
+export { DelayHistogram, type DelayHistogramSnapshot } from './metrics/DelayHistogram.js';

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { PatchbayServer } from '@patchbay/server';
+import { createServer, type DelayProbeSnapshot, type PatchbayServer } from '@patchbay/server';
 import { DirectRun, LoadRun } from '../../../bench/dist/index.js';
-import { sleep, startServer } from './support.js';
+import { sleep, startServer, TEST_IP } from './support.js';
 
 describe('bench load mode (smoke)', { timeout: 30_000 }, () => {
   let server: PatchbayServer;
@@ -50,6 +50,36 @@ describe('bench load mode (smoke)', { timeout: 30_000 }, () => {
       assert.equal(total, run.recorder.received, 'per-stream counts sum to the total');
     } finally {
       run.close();
+    }
+  });
+
+  it('the delay probe (server option delayProbe) reads the load publishers’ stamps', async () => {
+    const probed = await createServer({
+      host: '127.0.0.1',
+      port: 0,
+      rtcPort: 0,
+      rtcBind: TEST_IP,
+      logLevel: 'warn',
+      delayProbe: true,
+    });
+    const run = new LoadRun(probed.url, 'probe');
+    try {
+      await run.addPublishers(2);
+      await run.addSubscribers(2);
+      await sleep(300);
+      await fetch(`${probed.httpUrl}/debug/delay-probe?reset=1`);
+      await run.measure(1000, 200);
+      const s = (await (await fetch(`${probed.httpUrl}/debug/delay-probe`)).json()) as DelayProbeSnapshot;
+      assert.ok(s.ingressToEgress.count >= 2 * 40, `stamped packets ${s.ingressToEgress.count}`);
+      assert.equal(s.unstamped, 0);
+      assert.equal(s.ingressToEgress.negative, 0, 'the SFU never sees a stamp from its future');
+      assert.ok(s.ingressToEgress.maxUs < 1e6, `max ${s.ingressToEgress.maxUs} µs`);
+      assert.equal(s.js.count, s.packets);
+      // The default server has no probe endpoint.
+      assert.equal((await fetch(`${server.httpUrl}/debug/delay-probe`)).status, 404);
+    } finally {
+      run.close();
+      await probed.close();
     }
   });
 

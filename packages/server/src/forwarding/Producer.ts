@@ -193,6 +193,9 @@ export class Producer {
       totals.sampleCountdown = totals.sampleEvery;
       totals.observeDelay((performance.now() - now) / 1000);
     }
+    // The delay probe (option delayProbe, off by default): every packet, from the sender's stamp.
+    const probe = totals.probe;
+    if (probe !== null) probe.observe(buf, length, offset, now, performance.now());
   };
 
   /** The primary block of a RED packet as a plain Opus packet (a reused buffer), or null if malformed. */

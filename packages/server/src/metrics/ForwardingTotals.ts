@@ -1,3 +1,5 @@
+import type { DelayProbe } from './DelayProbe.js';
+
 /**
  * Server-wide forwarding counters, shared by every Producer of one server and incremented on the
  * hot path (plain number fields: no allocation, no events). Monotonic for the server's lifetime,
@@ -16,6 +18,8 @@ export class ForwardingTotals {
   sampleCountdown: number;
   /** Called with the measured delay in seconds (set by the metrics registry; a no-op without it). */
   observeDelay: (seconds: number) => void = () => undefined;
+  /** The ingress→egress delay probe (server option `delayProbe`); null when off. */
+  probe: DelayProbe | null = null;
 
   constructor(sampleEvery = 50) {
     this.sampleEvery = sampleEvery;

@@ -64,7 +64,7 @@ export class Metrics {
     counter(r, 'patchbay_rtp_malformed_in_total', 'Unparseable packets from publishers', () => t.malformedIn);
     const delay = new Histogram({
       name: 'patchbay_forwarding_delay_seconds',
-      help: `SFU-added delay, from the packet callback to the last consumer's send (1 in ${t.sampleEvery} packets)`,
+      help: `SFU-added delay, JS part: from the packet callback to the last consumer's send (1 in ${t.sampleEvery} packets)`,
       buckets: [0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.05],
       registers: [r],
     });
