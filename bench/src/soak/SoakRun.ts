@@ -9,7 +9,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
  */
 import { Pacer, PTIME_MS, Recorder } from '../load.js';
 import { SourceAddresses } from '../signal.js';
-import { type SfuProcess, spawnSfu } from '../sfu.js';
+import { SERVE_NODE_FLAGS, type SfuProcess, spawnSfu } from '../sfu.js';
 import { seededRandom, sleep } from '../util.js';
 import { type HealthSample, ServerHealth } from './ServerHealth.js';
 import { SoakParticipant, type Subscription } from './SoakParticipant.js';
@@ -29,6 +29,11 @@ export interface SoakOptions {
   /** Wait between cutting a subscription and booking it (packets in flight). */
   graceMs: number;
   sampleEveryMs: number;
+  /**
+   * Node flags of the server process: the production setting (docs/deployment.md) by default.
+   * BENCH_SFU_NODE_ARGS is added after them.
+   */
+  serverNodeArgs: readonly string[];
   log: (line: string) => void;
 }
 
@@ -42,6 +47,7 @@ export const DEFAULT_SOAK: SoakOptions = {
   settleMs: 500,
   graceMs: 500,
   sampleEveryMs: 5000,
+  serverNodeArgs: SERVE_NODE_FLAGS,
   log: (line) => console.log(line),
 };
 
@@ -60,6 +66,8 @@ export interface LossTotals {
 
 export interface SoakRunResult {
   options: Omit<SoakOptions, 'log'>;
+  /** Every node flag the server ran with. */
+  serverNodeArgs?: string[];
   durationS: number;
   /** Seconds from the start until every channel was full (the churn starts then). */
   filledAtS: number;
@@ -76,9 +84,13 @@ export interface SoakRunResult {
 
 export async function runSoak(root: string, partial: Partial<SoakOptions> = {}): Promise<SoakRunResult> {
   const o: SoakOptions = { ...DEFAULT_SOAK, ...partial };
-  const sfu = await spawnSfu(root);
+  const serverNodeArgs = [
+    ...o.serverNodeArgs,
+    ...(process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
+  const sfu = await spawnSfu(root, { nodeArgs: o.serverNodeArgs });
   try {
-    return await soakAgainst(sfu, o);
+    return { ...(await soakAgainst(sfu, o)), serverNodeArgs };
   } finally {
     await sfu.stop();
   }
