@@ -10,7 +10,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { Pacer, PTIME_MS, Recorder } from '../load.js';
 import { SourceAddresses } from '../signal.js';
 import { SERVE_NODE_FLAGS, type SfuProcess, spawnSfu } from '../sfu.js';
-import { seededRandom, sleep } from '../util.js';
+import { seededRandom, sleep, withTimeout } from '../util.js';
 import { type HealthSample, ServerHealth } from './ServerHealth.js';
 import { SoakParticipant, type Subscription } from './SoakParticipant.js';
 
@@ -36,6 +36,13 @@ export interface SoakOptions {
   serverNodeArgs: readonly string[];
   log: (line: string) => void;
 }
+
+/**
+ * A join (signaling connect, join, publish, subscriptions) or a leave that takes longer has failed.
+ * Signaling requests have no timeout of their own: on 2026-12-02 one join never completed on a
+ * host too busy to answer /metrics for minutes, and the churn, then the whole run, hung.
+ */
+const STEP_TIMEOUT_MS = 30_000;
 
 export const DEFAULT_SOAK: SoakOptions = {
   minutes: 30,
@@ -153,7 +160,13 @@ async function soakAgainst(sfu: SfuProcess, o: SoakOptions): Promise<SoakRunResu
       const list = live.get(p.channel) ?? [];
       list.splice(list.indexOf(p), 1);
     }
-    await Promise.all(leavers.map((p) => p.leave()));
+    await Promise.all(
+      leavers.map((p) =>
+        withTimeout(p.leave(), STEP_TIMEOUT_MS, `leave ${p.index}`).catch((error: unknown) => {
+          if (errors.length < 20) errors.push((error as Error).message);
+        }),
+      ),
+    );
     for (const p of leavers) publisherSendFailures += p.publisher.sendFailures;
     leaves += leavers.length;
   };
@@ -164,7 +177,7 @@ async function soakAgainst(sfu: SfuProcess, o: SoakOptions): Promise<SoakRunResu
       const p = new SoakParticipant(nextIndex++, channel, ctx);
       live.get(channel)?.push(p);
       try {
-        await p.join(addresses.take());
+        await withTimeout(p.join(addresses.take()), STEP_TIMEOUT_MS, `join ${p.index}`);
         joins++;
         return;
       } catch (error) {
