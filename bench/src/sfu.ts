@@ -58,18 +58,31 @@ export interface SfuProcess {
 }
 
 /**
+ * Node flags of the production setting for `patchbay serve` (docs/deployment.md, "Node flags"):
+ * V8's young generation fixed at 16 MB semi-spaces, so it is not resized with the allocation rate
+ * (each resize moves RSS by up to ~25 MB at once). Node refuses --min-semi-space-size in
+ * NODE_OPTIONS and v8.setFlagsFromString after start-up does not resize it: it has to be on node's
+ * command line.
+ */
+export const SERVE_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=16', '--max-semi-space-size=16'];
+
+/**
  * Starts `patchbay serve` as a child process on free ports, media bound to the namespace's veth
- * address, and reads its URL from stdout; `env` is added to its environment, `extraArgs` go to `serve` (e.g. --redis). BENCH_SFU_NODE_ARGS adds node flags (e.g. --cpu-prof).
+ * address, and reads its URL from stdout; `env` is added to its environment, `extraArgs` go to `serve` (e.g. --redis),
+ * `nodeArgs` to node. BENCH_SFU_NODE_ARGS adds node flags after those (e.g. --cpu-prof).
  * `workers`: `serve --workers N` on a fixed free port (N + 1 TCP ports) instead of one process.
  */
 export async function spawnSfu(
   root: string,
-  extra: { args?: string[]; env?: Record<string, string>; workers?: number } = {},
+  extra: { args?: string[]; env?: Record<string, string>; nodeArgs?: readonly string[]; workers?: number } = {},
 ): Promise<SfuProcess> {
   const workers = extra.workers ?? 0;
   const port = workers > 0 ? await freePortRun(workers + 1) : 0;
   const rtcBind = process.env.PATCHBAY_TEST_IP || '127.0.0.1';
-  const nodeArgs = (process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = [
+    ...(extra.nodeArgs ?? []),
+    ...(process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const child: ChildProcess = spawn(
     process.execPath,
     [

@@ -1,6 +1,6 @@
 /**
  * `npm run soak -- [--minutes 30] [--channels 10] [--per-channel 10] [--churn-every 3000]
- * [--churn-count 2] [--seed 8] [--sample-every 5000]`: the soak (bench/src/soak/SoakRun.ts) against a
+ * [--churn-count 2] [--seed 8] [--sample-every 5000] [--server-node-args '<node flags>']`: the soak (bench/src/soak/SoakRun.ts) against a
  * `patchbay serve` child process, inside the private network namespace. Prints the checks, writes
  * bench/results/soak.json, and (runs of 10 minutes or more) the Soak section of BENCHMARKS.md.
  * Exits 1 when a check fails.
@@ -36,6 +36,9 @@ async function main(): Promise<number> {
   set('churnCount', 'churn-count');
   set('seed', 'seed');
   set('sampleEveryMs', 'sample-every');
+  // The server's node flags; default: the production setting (SERVE_NODE_FLAGS). '' runs it bare.
+  const flagsAt = process.argv.indexOf('--server-node-args');
+  if (flagsAt >= 0) options.serverNodeArgs = (process.argv[flagsAt + 1] ?? '').split(' ').filter(Boolean);
   const result = await runSoak(root, options);
   const verdict = judge(result);
   const table = soakTable(result, verdict);

@@ -9,8 +9,8 @@ import { readdirSync, readlinkSync } from 'node:fs';
  */
 import { Pacer, PTIME_MS, Recorder } from '../load.js';
 import { SourceAddresses } from '../signal.js';
-import { type SfuProcess, spawnSfu } from '../sfu.js';
-import { seededRandom, sleep } from '../util.js';
+import { SERVE_NODE_FLAGS, type SfuProcess, spawnSfu } from '../sfu.js';
+import { seededRandom, sleep, withTimeout } from '../util.js';
 import { type HealthSample, ServerHealth } from './ServerHealth.js';
 import { SoakParticipant, type Subscription } from './SoakParticipant.js';
 
@@ -29,8 +29,20 @@ export interface SoakOptions {
   /** Wait between cutting a subscription and booking it (packets in flight). */
   graceMs: number;
   sampleEveryMs: number;
+  /**
+   * Node flags of the server process: the production setting (docs/deployment.md) by default.
+   * BENCH_SFU_NODE_ARGS is added after them.
+   */
+  serverNodeArgs: readonly string[];
   log: (line: string) => void;
 }
+
+/**
+ * A join (signaling connect, join, publish, subscriptions) or a leave that takes longer has failed.
+ * Signaling requests have no timeout of their own: on 2026-12-02 one join never completed on a
+ * host too busy to answer /metrics for minutes, and the churn, then the whole run, hung.
+ */
+const STEP_TIMEOUT_MS = 30_000;
 
 export const DEFAULT_SOAK: SoakOptions = {
   minutes: 30,
@@ -42,6 +54,7 @@ export const DEFAULT_SOAK: SoakOptions = {
   settleMs: 500,
   graceMs: 500,
   sampleEveryMs: 5000,
+  serverNodeArgs: SERVE_NODE_FLAGS,
   log: (line) => console.log(line),
 };
 
@@ -60,6 +73,8 @@ export interface LossTotals {
 
 export interface SoakRunResult {
   options: Omit<SoakOptions, 'log'>;
+  /** Every node flag the server ran with. */
+  serverNodeArgs?: string[];
   durationS: number;
   /** Seconds from the start until every channel was full (the churn starts then). */
   filledAtS: number;
@@ -76,9 +91,13 @@ export interface SoakRunResult {
 
 export async function runSoak(root: string, partial: Partial<SoakOptions> = {}): Promise<SoakRunResult> {
   const o: SoakOptions = { ...DEFAULT_SOAK, ...partial };
-  const sfu = await spawnSfu(root);
+  const serverNodeArgs = [
+    ...o.serverNodeArgs,
+    ...(process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
+  const sfu = await spawnSfu(root, { nodeArgs: o.serverNodeArgs });
   try {
-    return await soakAgainst(sfu, o);
+    return { ...(await soakAgainst(sfu, o)), serverNodeArgs };
   } finally {
     await sfu.stop();
   }
@@ -141,7 +160,13 @@ async function soakAgainst(sfu: SfuProcess, o: SoakOptions): Promise<SoakRunResu
       const list = live.get(p.channel) ?? [];
       list.splice(list.indexOf(p), 1);
     }
-    await Promise.all(leavers.map((p) => p.leave()));
+    await Promise.all(
+      leavers.map((p) =>
+        withTimeout(p.leave(), STEP_TIMEOUT_MS, `leave ${p.index}`).catch((error: unknown) => {
+          if (errors.length < 20) errors.push((error as Error).message);
+        }),
+      ),
+    );
     for (const p of leavers) publisherSendFailures += p.publisher.sendFailures;
     leaves += leavers.length;
   };
@@ -152,7 +177,7 @@ async function soakAgainst(sfu: SfuProcess, o: SoakOptions): Promise<SoakRunResu
       const p = new SoakParticipant(nextIndex++, channel, ctx);
       live.get(channel)?.push(p);
       try {
-        await p.join(addresses.take());
+        await withTimeout(p.join(addresses.take()), STEP_TIMEOUT_MS, `join ${p.index}`);
         joins++;
         return;
       } catch (error) {

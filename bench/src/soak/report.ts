@@ -50,7 +50,7 @@ export function soakTable(r: SoakRunResult, v: SoakVerdict): Table {
     title:
       `Soak: ${o.channels} channels × ${o.perChannel} participants (each publishes and subscribes to the other ` +
       `${o.perChannel - 1} of its channel), ${o.churnCount} replaced every ${o.churnEveryMs / 1000} s, ` +
-      `${round(r.durationS / 60, 1)} min, seed ${o.seed}`,
+      `${round(r.durationS / 60, 1)} min, seed ${o.seed}; server: node ${(r.serverNodeArgs ?? []).join(' ') || '(no flags)'}`,
     columns: ['check', 'measured', 'result'],
     rows,
     notes: [

@@ -12,8 +12,12 @@ export class RtpRewriter {
   #sourceSsrc = -1;
   #seqOffset = 0;
   #tsOffset = 0;
-  #lastOutSeq: number;
-  #lastOutTs: number;
+  // Initialised here, not only in the constructor: a field declared without a value starts as
+  // `undefined`, V8 then gives it the tagged representation, and every store of a timestamp that
+  // is not a small integer (>= 2^31 on 64-bit Node) allocates a new HeapNumber: one per forwarded
+  // packet. Starting as a number, it becomes a double field that is updated in place.
+  #lastOutSeq = 0;
+  #lastOutTs = 0;
   #lastOutAtMs = -1;
   #started = false;
   /** Packets and payload octets written, for sender reports. */

@@ -13,9 +13,8 @@ import { judge, runSoak } from '../../../bench/dist/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const MINUTES = 2;
-// V8 resizes its young generation (4 <-> 32 MB here) in steps that move RSS by up to ~25 MB at once
-// (docs/resilience.md#soak); the server gets a fixed one so a 35 s window measures growth, not a resize.
-process.env.BENCH_SFU_NODE_ARGS ??= '--min-semi-space-size=16 --max-semi-space-size=16';
+// runSoak starts the server with the production node flags (a fixed young generation,
+// docs/deployment.md), so its 35 s window measures growth, not one of V8's resizes.
 
 describe('soak (2 minutes)', { timeout: (MINUTES * 60 + 90) * 1000 }, () => {
   it('10 × 10 with churn: no loss, no leak, everything back to idle', async () => {
