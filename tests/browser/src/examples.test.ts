@@ -95,7 +95,10 @@ describe('examples/ run and do what they say', () => {
     const input = join(dir, 'tone.wav');
     const output = join(dir, 'out.wav');
     writeFileSync(input, wavFile(generateTone(523, 44100, 2, 3), 44100, 2));
-    const recorder = runExample('node-record.mjs', [output, 'ex-a', '6'], server);
+    // The recording window counts from the recorder's join; the pusher starts, joins, connects
+    // and only then plays its 3 s tone, which on the loaded 2-core machine began up to ~6 s later
+    // (measured for the CLI's push/record, 2026-12-02): 10 s leaves the tone room to end inside.
+    const recorder = runExample('node-record.mjs', [output, 'ex-a', '10'], server);
     let recorderOut = '';
     recorder.child.stdout?.on('data', (d: Buffer) => (recorderOut += d.toString()));
     await waitFor(() => recorderOut.includes('recording'), 10000, 'the recorder to join');
