@@ -9,6 +9,7 @@ import {
 } from '@patchbay/rtp';
 import type { EgressSlot } from '../media/MediaEngine.js';
 import type { Producer } from './Producer.js';
+import { RedSwitch } from './RedSwitch.js';
 
 const OPUS_PT = 111;
 const RED_PT = 63;
@@ -39,6 +40,8 @@ export class Consumer {
   };
   /** This stream's sender report, rewritten in place each time (the engine copies on send). */
   readonly #sr = Buffer.alloc(senderReportLength(CNAME.length));
+  /** Whether this subscriber gets RED now (where its answer accepted RED): on while it reports loss. */
+  readonly red = new RedSwitch();
   packetsSent = 0;
   sendFailures = 0;
   senderReportsSent = 0;
@@ -54,6 +57,7 @@ export class Consumer {
       if (findReportBlock(buf, slot.ssrc, this.#report)) {
         this.lastReport = this.#report;
         this.lastReportAtMs = performance.now();
+        if (slot.red) this.red.onReport(this.#report.fractionLost, this.lastReportAtMs);
       }
     };
   }
@@ -67,6 +71,7 @@ export class Consumer {
     this.detach();
     this.#producer = producer;
     this.#rewriter.resetSource();
+    this.red.reset();
     producer.addConsumer(this);
   }
 

@@ -163,7 +163,8 @@ export class Producer {
         if (consumers[i].forward(buf, ssrc, seq, ts, payloadBytes, now, false)) forwarded++;
       }
     } else {
-      // RED as is to subscribers that took it; its primary block, stripped once, to the others.
+      // RED as is to subscribers that took it and report loss (RedSwitch); its primary block,
+      // stripped once, to the others.
       if (this.opusPayloadType !== OPUS_PT) {
         const end = buf[0] & 0x20 ? length - buf[length - 1] : length;
         setRedBlockPayloadTypes(buf, offset, end, OPUS_PT);
@@ -172,7 +173,7 @@ export class Producer {
       let stripped = false;
       for (let i = 0; i < consumers.length; i++) {
         const c = consumers[i];
-        if (c.slot.red) {
+        if (c.red.on && c.slot.red) {
           if (c.forward(buf, ssrc, seq, ts, payloadBytes, now, true)) forwarded++;
           continue;
         }

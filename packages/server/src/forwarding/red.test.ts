@@ -15,6 +15,26 @@ function slot(ssrc: number, red: boolean, sent: Buffer[]): EgressSlot {
   return { mid: String(ssrc), ssrc, red, onRtcp: null, send: (b) => (sent.push(Buffer.from(b)), true) };
 }
 
+/** A receiver report from a subscriber for stream `ssrc` with loss fraction `lost256`/256. */
+function receiverReport(ssrc: number, lost256: number): Buffer {
+  const b = Buffer.alloc(32);
+  b[0] = 0x81;
+  b[1] = 201;
+  b.writeUInt16BE(7, 2);
+  b.writeUInt32BE(0x1234, 4);
+  b.writeUInt32BE(ssrc, 8);
+  b.writeUInt32BE((lost256 << 24) | 3, 12);
+  return b;
+}
+
+/** A consumer of `producer` on `s`; `lossy`: its subscriber has reported 10 % loss (RED on). */
+function consumer(producer: Producer, s: EgressSlot, lossy = s.red): Consumer {
+  const c = new Consumer(s);
+  c.attach(producer);
+  if (lossy) s.onRtcp?.(receiverReport(s.ssrc, 26));
+  return c;
+}
+
 describe('RED through the SFU', () => {
   it('forwards RED to a subscriber that accepted it and the primary block to one that did not', () => {
     const producer = new Producer();
@@ -22,8 +42,8 @@ describe('RED through the SFU', () => {
     const withRed: Buffer[] = [];
     const plain: Buffer[] = [];
     // The plain subscriber first: stripping must not disturb the RED one after it.
-    new Consumer(slot(2, false, plain)).attach(producer);
-    new Consumer(slot(1, true, withRed)).attach(producer);
+    consumer(producer, slot(2, false, plain));
+    consumer(producer, slot(1, true, withRed));
     for (let seq = 10; seq < 13; seq++) producer.onPacket(redPacket(seq));
     assert.equal(withRed.length, 3);
     assert.equal(plain.length, 3);
@@ -39,6 +59,29 @@ describe('RED through the SFU', () => {
     assert.equal(producer.stats.packetsForwarded, 6);
   });
 
+  it('a subscriber that accepted RED gets plain Opus until it reports loss, then RED', () => {
+    const producer = new Producer();
+    producer.redPayloadType = 63;
+    const sent: Buffer[] = [];
+    const s = slot(1, true, sent);
+    consumer(producer, s, false);
+    producer.onPacket(redPacket(1));
+    s.onRtcp?.(receiverReport(1, 1)); // 0.4 %: below the threshold
+    producer.onPacket(redPacket(2));
+    s.onRtcp?.(receiverReport(1, 26)); // 10 %
+    producer.onPacket(redPacket(3));
+    assert.deepEqual(
+      sent.map((b) => [b[1] & 0x7f, b.length]),
+      [
+        [111, 12 + 50],
+        [111, 12 + 50],
+        [63, 12 + 5 + 80],
+      ],
+    );
+    // Sequence numbers continue across the switch.
+    assert.equal(sent[2].readUInt16BE(2), (sent[0].readUInt16BE(2) + 2) & 0xffff);
+  });
+
   it('RED from a publisher whose Opus is not 111 reaches subscribers with 111 inside its blocks', () => {
     // e.g. opus/48000/2 as 109 and red as 63 "109/109": a subscriber's Opus is 111, and libwebrtc
     // drops RED blocks of a payload type it does not know.
@@ -47,8 +90,8 @@ describe('RED through the SFU', () => {
     producer.opusPayloadType = 109;
     const withRed: Buffer[] = [];
     const plain: Buffer[] = [];
-    new Consumer(slot(1, true, withRed)).attach(producer);
-    new Consumer(slot(2, false, plain)).attach(producer);
+    consumer(producer, slot(1, true, withRed));
+    consumer(producer, slot(2, false, plain));
     const red = redPacket(7);
     red[12] = 0x80 | 109;
     red[16] = 109;
