@@ -24,11 +24,15 @@ export async function startUdpDelayProxy(ip: string, upMs: number, downMs: numbe
   let target: { ip: string; port: number } | null = null;
   let client: RemoteInfo | null = null;
   const relayed = { up: 0, down: 0 };
+  // Datagrams still delayed when the proxy closes are dropped (a send on a closed socket throws
+  // ERR_SOCKET_DGRAM_NOT_RUNNING from a timer, after the test that used it has ended).
+  let closed = false;
   front.on('message', (msg, from) => {
     client = from;
     const to = target;
     if (!to) return;
     setTimeout(() => {
+      if (closed) return;
       relayed.up++;
       back.send(msg, to.port, to.ip);
     }, upMs);
@@ -37,6 +41,7 @@ export async function startUdpDelayProxy(ip: string, upMs: number, downMs: numbe
     const to = client;
     if (!to) return;
     setTimeout(() => {
+      if (closed) return;
       relayed.down++;
       front.send(msg, to.port, to.address);
     }, downMs);
@@ -49,6 +54,7 @@ export async function startUdpDelayProxy(ip: string, upMs: number, downMs: numbe
       target = { ip: targetIp, port: targetPort };
     },
     close() {
+      closed = true;
       front.close();
       back.close();
     },
