@@ -19,7 +19,7 @@ import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } 
 import { Counters } from './limits/Counters.js';
 import { KeyedRateLimiter } from './limits/RateLimiter.js';
 import { createRootLogger, type Logger } from './logger.js';
-import { DelayProbe } from './metrics/DelayProbe.js';
+import { DelayProbe, serveDelayProbe } from './metrics/DelayProbe.js';
 import { ForwardingTotals } from './metrics/ForwardingTotals.js';
 import { type InternalCounts, listenerTotal } from './metrics/Internals.js';
 import { Metrics } from './metrics/Metrics.js';
@@ -288,7 +288,7 @@ export class PatchbayServer {
         .writeHead(200, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ok: true, ...this.stats() }));
     } else if (path === '/debug/delay-probe' && this.#totals.probe !== null) {
-      this.#serveDelayProbe(this.#totals.probe, req.url ?? '', res);
+      serveDelayProbe(this.#totals.probe, req.url ?? '', res);
     } else if (path === '/metrics') {
       this.#metrics.render().then(
         ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
@@ -323,19 +323,6 @@ export class PatchbayServer {
     }
     if (view) res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(view));
     else res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"no such channel"}');
-  }
-
-  /**
-   * GET /debug/delay-probe (option delayProbe): the probe's histograms as JSON; `?enable=0|1` first
-   * pauses or resumes recording, `?reset=1` clears them after the snapshot is taken.
-   */
-  #serveDelayProbe(probe: DelayProbe, url: string, res: ServerResponse): void {
-    const query = new URLSearchParams(url.split('?')[1] ?? '');
-    const enable = query.get('enable');
-    if (enable === '0' || enable === '1') probe.enabled = enable === '1';
-    const snapshot = probe.snapshot();
-    if (query.get('reset') === '1') probe.reset();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(snapshot));
   }
 
   #serveRoute(path: string, res: ServerResponse, head: boolean): boolean {

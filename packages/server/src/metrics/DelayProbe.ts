@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { DelayHistogram, type DelayHistogramSnapshot } from './DelayHistogram.js';
 
 /**
@@ -125,4 +126,17 @@ export function writeDelayProbeStamp(
   const at = payloadOffset + DELAY_PROBE_OFFSET;
   buf.writeUInt32LE(DELAY_PROBE_MAGIC, at);
   buf.writeDoubleLE(nowMonotonicMs, at + 4);
+}
+
+/**
+ * GET /debug/delay-probe (option delayProbe): the probe's histograms as JSON; `?enable=0|1` first
+ * pauses or resumes recording, `?reset=1` clears them after the snapshot is taken.
+ */
+export function serveDelayProbe(probe: DelayProbe, url: string, res: ServerResponse): void {
+  const query = new URLSearchParams(url.split('?')[1] ?? '');
+  const enable = query.get('enable');
+  if (enable === '0' || enable === '1') probe.enabled = enable === '1';
+  const snapshot = probe.snapshot();
+  if (query.get('reset') === '1') probe.reset();
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(snapshot));
 }
