@@ -22,8 +22,8 @@ import { PatchbayError } from './PatchbayError.js';
 import type { MediaStreamTrackLike, PeerConnectionLike, Platform } from './platform.js';
 import {
   type ReconnectPolicy,
-  reconnectDelay,
   reconnectTarget,
+  retryOnSchedule,
   resolveReconnectPolicy,
 } from './reconnect.js';
 import type { RemoteUser } from './RemoteUser.js';
@@ -322,34 +322,42 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
 
   async #reconnectLoop(generation: number): Promise<void> {
     const started = Date.now();
-    let lastError = new PatchbayError(ErrorCode.RECONNECT_FAILED, 'the connection to the server was lost');
-    for (let attempt = 0; ; attempt++) {
-      const delay = reconnectDelay(this.#policy, attempt, Math.random);
-      if (attempt > 0 && Date.now() - started + delay > this.#policy.giveUpAfterMs) break;
-      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-      if (generation !== this.#generation) return;
-      const url = reconnectTarget(this.#serverUrl, this.#entries, attempt);
-      try {
-        const resumed = await this.#reattach(url, generation);
-        if (generation !== this.#generation) return;
-        this.#setState('CONNECTED');
-        this.emit('reconnected', { resumed, outageMs: Date.now() - started, attempts: attempt + 1 });
-        return;
-      } catch (error) {
-        if (generation !== this.#generation) return;
-        this.#signal?.close();
-        this.#signal = null;
-        lastError = error instanceof PatchbayError ? error : PatchbayError.from(error);
-        if (FATAL_ON_RECONNECT.has(lastError.code)) break;
-      }
+    const outcome = await retryOnSchedule(
+      this.#policy,
+      async (attempt) => {
+        try {
+          return await this.#reattach(reconnectTarget(this.#serverUrl, this.#entries, attempt), generation);
+        } catch (error) {
+          if (generation === this.#generation) {
+            this.#signal?.close();
+            this.#signal = null;
+          }
+          throw error instanceof PatchbayError ? error : PatchbayError.from(error);
+        }
+      },
+      {
+        cancelled: () => generation !== this.#generation,
+        fatal: (error) => FATAL_ON_RECONNECT.has((error as PatchbayError).code),
+      },
+    );
+    if (outcome.kind === 'cancelled') return;
+    if (outcome.kind === 'done') {
+      this.#setState('CONNECTED');
+      this.emit('reconnected', {
+        resumed: outcome.value,
+        outageMs: Date.now() - started,
+        attempts: outcome.attempts,
+      });
+      return;
     }
-    if (generation !== this.#generation) return;
-    const failure = FATAL_ON_RECONNECT.has(lastError.code)
-      ? lastError
-      : new PatchbayError(
-          ErrorCode.RECONNECT_FAILED,
-          `could not reconnect within ${this.#policy.giveUpAfterMs} ms: ${lastError.message}`,
-        );
+    const last = outcome.lastError as PatchbayError | null;
+    const failure =
+      outcome.fatal && last
+        ? last
+        : new PatchbayError(
+            ErrorCode.RECONNECT_FAILED,
+            `could not reconnect within ${this.#policy.giveUpAfterMs} ms: ${last?.message ?? 'the connection to the server was lost'}`,
+          );
     this.#teardown('NETWORK_ERROR');
     this.emit('reconnect-failed', failure);
   }

@@ -5,6 +5,7 @@ import {
   reconnectDelay,
   reconnectTarget,
   resolveReconnectPolicy,
+  retryOnSchedule,
 } from './reconnect.js';
 
 test('the schedule follows its delays, repeats the last, and jitters within the spread', () => {
@@ -46,4 +47,74 @@ test('bad policies are refused with a clear message', () => {
   assert.throws(() => resolveReconnectPolicy({ jitter: 1 }), /jitter/);
   assert.throws(() => resolveReconnectPolicy({ giveUpAfterMs: -1 }), /giveUpAfterMs/);
   assert.equal(resolveReconnectPolicy({ giveUpAfterMs: 0 }).giveUpAfterMs, 0);
+});
+
+test('retryOnSchedule: waits on the schedule, stops on success, on a fatal error, on cancel, and when time is up', async () => {
+  const policy = { delaysMs: [0, 1000, 3000], jitter: 0, giveUpAfterMs: 10_000 };
+  let clock = 0;
+  const waits: number[] = [];
+  const hooks = (cancelAt = Infinity, fatalCode = 'FATAL') => ({
+    cancelled: () => clock >= cancelAt,
+    fatal: (e: unknown) => (e as Error).message === fatalCode,
+    sleep: async (ms: number) => {
+      waits.push(ms);
+      clock += ms;
+    },
+    now: () => clock,
+  });
+  // succeeds at the third attempt
+  let calls = 0;
+  let out = await retryOnSchedule(
+    policy,
+    async (i) => {
+      calls++;
+      if (i < 2) throw new Error('transient');
+      return 'ok';
+    },
+    hooks(),
+  );
+  assert.deepEqual(out, { kind: 'done', value: 'ok', attempts: 3 });
+  assert.deepEqual(waits, [1000, 3000]);
+  // out of time: attempts at 0, 1, 4, 7 s; the next (10 s) would start after giveUpAfterMs... 7 + 3 = 10 is allowed, 13 is not
+  clock = 0;
+  waits.length = 0;
+  calls = 0;
+  out = await retryOnSchedule(
+    policy,
+    async () => {
+      calls++;
+      throw new Error('transient');
+    },
+    hooks(),
+  );
+  assert.equal(out.kind, 'failed');
+  assert.equal(out.kind === 'failed' && out.fatal, false);
+  assert.equal(calls, 5);
+  assert.deepEqual(waits, [1000, 3000, 3000, 3000]);
+  // fatal error: stops at once
+  clock = 0;
+  calls = 0;
+  out = await retryOnSchedule(
+    policy,
+    async () => {
+      calls++;
+      throw new Error('FATAL');
+    },
+    hooks(),
+  );
+  assert.equal(calls, 1);
+  assert.ok(out.kind === 'failed' && out.fatal && (out.lastError as Error).message === 'FATAL');
+  // cancelled during a wait: no further attempt
+  clock = 0;
+  calls = 0;
+  out = await retryOnSchedule(
+    policy,
+    async () => {
+      calls++;
+      throw new Error('transient');
+    },
+    hooks(500),
+  );
+  assert.deepEqual(out, { kind: 'cancelled' });
+  assert.equal(calls, 1);
 });

@@ -44,3 +44,55 @@ export function reconnectTarget(lastUrl: string, entries: readonly string[], att
   if (attempt === 0 || others.length === 0) return lastUrl;
   return others[(attempt - 1) % others.length] ?? lastUrl;
 }
+
+/** How a {@link retryOnSchedule} run ended. */
+export type RetryOutcome<T> =
+  | { kind: 'done'; value: T; attempts: number }
+  | { kind: 'cancelled' }
+  /** Out of time, or `fatal` said an error cannot be fixed by retrying; `lastError` is the last attempt's. */
+  | { kind: 'failed'; lastError: unknown; fatal: boolean };
+
+export interface RetryHooks {
+  /** Checked after every wait and after every attempt: true stops the run at once (`cancelled`). */
+  cancelled(): boolean;
+  /** An error no retry can fix: the run stops (`failed`, fatal). */
+  fatal(error: unknown): boolean;
+  /** 0..1, for the jitter. Default Math.random. */
+  random?: () => number;
+  /** Default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Default Date.now. */
+  now?: () => number;
+}
+
+/**
+ * Runs `attempt(0)`, `attempt(1)`, ... on the policy's schedule until one resolves, `hooks`
+ * cancels, an error is fatal, or the next attempt would start after `giveUpAfterMs`.
+ */
+export async function retryOnSchedule<T>(
+  policy: ReconnectPolicy,
+  attempt: (index: number) => Promise<T>,
+  hooks: RetryHooks,
+): Promise<RetryOutcome<T>> {
+  const random = hooks.random ?? Math.random;
+  const sleep = hooks.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = hooks.now ?? Date.now;
+  const started = now();
+  let lastError: unknown = null;
+  for (let i = 0; ; i++) {
+    const delay = reconnectDelay(policy, i, random);
+    if (i > 0 && now() - started + delay > policy.giveUpAfterMs) break;
+    if (delay > 0) await sleep(delay);
+    if (hooks.cancelled()) return { kind: 'cancelled' };
+    try {
+      const value = await attempt(i);
+      if (hooks.cancelled()) return { kind: 'cancelled' };
+      return { kind: 'done', value, attempts: i + 1 };
+    } catch (error) {
+      if (hooks.cancelled()) return { kind: 'cancelled' };
+      lastError = error;
+      if (hooks.fatal(error)) return { kind: 'failed', lastError, fatal: true };
+    }
+  }
+  return hooks.cancelled() ? { kind: 'cancelled' } : { kind: 'failed', lastError, fatal: false };
+}
