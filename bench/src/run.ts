@@ -4,7 +4,10 @@
  *
  *   node bench/dist/run.js [--only forwarding,workers,cluster,latency,join,costs,janus,loss] [--levels 1x10,5x40] [--joins 50] [--window ms]
  *     [--workers-load CxPxS (default 2x5x40)] [--workers-setups 0,1,2]
+ *     [--pin] (with --only forwarding: the SFU on CPU 0, the load generator on the other CPUs)
  */
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { markdownTable, printTable, stamp, type Table, updateBenchmarksMd, writeJson } from './report.js';
@@ -57,13 +60,35 @@ async function main(): Promise<void> {
   const section = (name: string, heading: string, body: string) =>
     updateBenchmarksMd(root, name, heading, `${stamp(machine)}\n\n${body}`);
 
+  // --pin: the SFU on core 0, this process (the load generator) on the others, so that the SFU has
+  // a core of its own as on a dedicated server. Forwarding only; its own section and JSON.
+  const pin = process.argv.includes('--pin');
+  if (pin) {
+    if (only?.join() !== 'forwarding') throw new Error('--pin goes with --only forwarding');
+    const n = cpus().length;
+    if (n < 2) throw new Error('--pin needs at least 2 CPUs');
+    const r = spawnSync('taskset', ['-a', '-p', '-c', `1-${n - 1}`, String(process.pid)], {
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`taskset failed: ${r.stderr || r.error?.message}`);
+    process.env.BENCH_SFU_CPUS = '0';
+    console.log(`pinned: SFU on CPU 0, load generator on CPUs 1-${n - 1}`);
+  }
+
   let forwarding: ForwardingResult | null = null;
   if (want('forwarding')) {
-    console.log('\n== forwarding capacity');
+    console.log(`\n== forwarding capacity${pin ? ' (SFU pinned to CPU 0)' : ''}`);
     forwarding = await runForwarding(root, { levels, windowMs: Number(arg('window') ?? 8000) });
     printForwarding(forwarding);
-    writeJson(root, 'forwarding', { machine, ...forwarding });
-    section('forwarding', 'Forwarding capacity', forwardingMarkdown(forwarding));
+    writeJson(root, pin ? 'forwarding-pinned' : 'forwarding', { machine, ...forwarding });
+    if (pin) {
+      section(
+        'forwarding-pinned',
+        'Forwarding capacity, SFU on a core of its own (--pin)',
+        `The SFU process (all its threads) pinned to CPU 0 with taskset, the load generator to the other CPUs: ` +
+          `as on a dedicated server, the SFU does not share its core with the load.\n\n${forwardingMarkdown(forwarding)}`,
+      );
+    } else section('forwarding', 'Forwarding capacity', forwardingMarkdown(forwarding));
   }
 
   // Not in the default run (it starts three servers); ask for it with --only workers.

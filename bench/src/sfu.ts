@@ -69,12 +69,18 @@ export const SERVE_NODE_FLAGS: readonly string[] = ['--min-semi-space-size=16', 
 /**
  * Starts `patchbay serve` as a child process on free ports, media bound to the namespace's veth
  * address, and reads its URL from stdout; `env` is added to its environment, `extraArgs` go to `serve` (e.g. --redis),
- * `nodeArgs` to node. BENCH_SFU_NODE_ARGS adds node flags after those (e.g. --cpu-prof).
+ * `nodeArgs` to node. BENCH_SFU_NODE_ARGS adds node flags after those (e.g. --cpu-prof); BENCH_SFU_CPUS
+ * (e.g. "0") pins the SFU process to those CPUs.
  * `workers`: `serve --workers N` on a fixed free port (N + 1 TCP ports) instead of one process.
  */
 export async function spawnSfu(
   root: string,
-  extra: { args?: string[]; env?: Record<string, string>; nodeArgs?: readonly string[]; workers?: number } = {},
+  extra: {
+    args?: string[];
+    env?: Record<string, string>;
+    nodeArgs?: readonly string[];
+    workers?: number;
+  } = {},
 ): Promise<SfuProcess> {
   const workers = extra.workers ?? 0;
   const port = workers > 0 ? await freePortRun(workers + 1) : 0;
@@ -83,9 +89,12 @@ export async function spawnSfu(
     ...(extra.nodeArgs ?? []),
     ...(process.env.BENCH_SFU_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ];
+  // BENCH_SFU_CPUS (run.ts --pin): the SFU runs on these CPUs only (taskset execs node: same pid).
+  const cpus = process.env.BENCH_SFU_CPUS;
   const child: ChildProcess = spawn(
-    process.execPath,
+    cpus ? 'taskset' : process.execPath,
     [
+      ...(cpus ? ['-c', cpus, process.execPath] : []),
       ...nodeArgs,
       resolve(root, 'packages/cli/bin/patchbay.js'),
       'serve',

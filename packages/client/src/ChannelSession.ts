@@ -11,7 +11,6 @@ import {
 } from '@patchbay/protocol';
 import {
   AudioStatsPoller,
-  type AudioStatsSource,
   type LocalAudioTrackStats,
   type NetworkQuality,
   type RemoteAudioTrackStats,
@@ -22,6 +21,8 @@ import { PatchbayError } from './PatchbayError.js';
 import type { MediaStreamTrackLike, PeerConnectionLike, Platform } from './platform.js';
 import {
   type ReconnectPolicy,
+  isFatalOnReconnect,
+  reconnectFailure,
   reconnectTarget,
   retryOnSchedule,
   resolveReconnectPolicy,
@@ -38,15 +39,6 @@ import type {
 } from './sessionTypes.js';
 
 export type { ChannelSessionEvents, ChannelSessionOptions, ConnectionState, DisconnectedReason };
-
-/** Errors a retry cannot fix: reconnection stops at once. */
-const FATAL_ON_RECONNECT: ReadonlySet<string> = new Set([
-  ErrorCode.INVALID_TOKEN,
-  ErrorCode.TOKEN_EXPIRED,
-  ErrorCode.INVALID_APP_ID,
-  ErrorCode.NO_PRIVILEGE,
-  ErrorCode.INVALID_PARAMS,
-]);
 
 /** Redirects one join may follow (cluster: entry node → owner node). */
 const MAX_REDIRECTS = 3;
@@ -88,7 +80,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   readonly #media: SessionMedia<T>;
   readonly #mode: ChannelMode;
   #role: Role;
-  readonly #audioStats = new AudioStatsPoller(this.#statsSource());
+  readonly #audioStats: AudioStatsPoller;
 
   constructor(platform: Platform, options: ChannelSessionOptions<T>) {
     super();
@@ -122,6 +114,17 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       },
       emit: (event, ...args) => this.emit(event, ...args),
       onOutage: (down) => this.onMediaOutage(down),
+    });
+    const media = this.#media;
+    this.#audioStats = new AudioStatsPoller({
+      get publisherConnection() {
+        return media.publisher;
+      },
+      get subscriberConnection() {
+        return media.subscriber;
+      },
+      uidForMid: (mid) => this.#users.uidForMid(mid),
+      onQuality: (quality) => this.emit('network-quality', quality),
     });
   }
 
@@ -179,21 +182,6 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   /** The latest uplink/downlink quality (also emitted as "network-quality" every 2 s). */
   getNetworkQuality(): NetworkQuality {
     return this.#audioStats.quality;
-  }
-
-  #statsSource(): AudioStatsSource {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const session = this;
-    return {
-      get publisherConnection() {
-        return session.#media.publisher;
-      },
-      get subscriberConnection() {
-        return session.#media.subscriber;
-      },
-      uidForMid: (mid) => this.#users.uidForMid(mid),
-      onQuality: (quality) => this.emit('network-quality', quality),
-    };
   }
 
   async join(appId: string, channel: string, token: string | null, uid: Uid | null): Promise<Uid> {
@@ -335,10 +323,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
           throw error instanceof PatchbayError ? error : PatchbayError.from(error);
         }
       },
-      {
-        cancelled: () => generation !== this.#generation,
-        fatal: (error) => FATAL_ON_RECONNECT.has((error as PatchbayError).code),
-      },
+      { cancelled: () => generation !== this.#generation, fatal: isFatalOnReconnect },
     );
     if (outcome.kind === 'cancelled') return;
     if (outcome.kind === 'done') {
@@ -350,14 +335,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
       });
       return;
     }
-    const last = outcome.lastError as PatchbayError | null;
-    const failure =
-      outcome.fatal && last
-        ? last
-        : new PatchbayError(
-            ErrorCode.RECONNECT_FAILED,
-            `could not reconnect within ${this.#policy.giveUpAfterMs} ms: ${last?.message ?? 'the connection to the server was lost'}`,
-          );
+    const failure = reconnectFailure(outcome.lastError, outcome.fatal, this.#policy.giveUpAfterMs);
     this.#teardown('NETWORK_ERROR');
     this.emit('reconnect-failed', failure);
   }
@@ -480,18 +458,10 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
     return this.#media.unpublish(this.#requireConnected('unpublish()'));
   }
 
-  #resolveUser(userOrUid: RemoteUser<T> | Uid): RemoteUser<T> {
-    const uid = typeof userOrUid === 'object' && userOrUid !== null ? userOrUid.uid : userOrUid;
-    const user = this.#users.get(uid as Uid);
-    if (!user)
-      throw new PatchbayError(ErrorCode.INVALID_REMOTE_USER, `user ${String(uid)} is not in the channel`);
-    return user;
-  }
-
   /** Subscribes to a user's audio and returns the SDK's wrapped remote track. */
   async subscribe(userOrUid: RemoteUser<T> | Uid): Promise<T> {
     const signal = this.#requireConnected('subscribe()');
-    const user = this.#resolveUser(userOrUid);
+    const user = this.#users.require(userOrUid);
     if (!user.hasAudio) {
       return Promise.reject(
         new PatchbayError(
@@ -505,7 +475,7 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
 
   async unsubscribe(userOrUid: RemoteUser<T> | Uid): Promise<void> {
     const signal = this.#requireConnected('unsubscribe()');
-    const user = this.#resolveUser(userOrUid);
+    const user = this.#users.require(userOrUid);
     return this.#media.unsubscribe(signal, user);
   }
 

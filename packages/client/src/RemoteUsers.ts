@@ -1,4 +1,5 @@
-import type { ServerNotification, Uid, UserInfo } from '@patchbay/protocol';
+import { ErrorCode, type ServerNotification, type Uid, type UserInfo } from '@patchbay/protocol';
+import { PatchbayError } from './PatchbayError.js';
 import type { ChannelSessionEvents } from './ChannelSession.js';
 import { type RemoteUser, userKey } from './RemoteUser.js';
 
@@ -25,6 +26,15 @@ export class RemoteUsers<T> {
 
   get(uid: Uid): RemoteUser<T> | undefined {
     return this.#users.get(userKey(uid));
+  }
+
+  /** The user (or the user with this uid) as this client knows it; INVALID_REMOTE_USER if not in the channel. */
+  require(userOrUid: RemoteUser<T> | Uid): RemoteUser<T> {
+    const uid = typeof userOrUid === 'object' && userOrUid !== null ? userOrUid.uid : userOrUid;
+    const user = this.get(uid as Uid);
+    if (!user)
+      throw new PatchbayError(ErrorCode.INVALID_REMOTE_USER, `user ${String(uid)} is not in the channel`);
+    return user;
   }
 
   values(): RemoteUser<T>[] {

@@ -1,3 +1,6 @@
+import { ErrorCode } from '@patchbay/protocol';
+import { PatchbayError } from './PatchbayError.js';
+
 /**
  * The reconnection schedule of the client core: when the connection to the server is lost, the
  * client retries at these delays (each with ±`jitter` spread, so a restarted server is not hit by
@@ -95,4 +98,27 @@ export async function retryOnSchedule<T>(
     }
   }
   return hooks.cancelled() ? { kind: 'cancelled' } : { kind: 'failed', lastError, fatal: false };
+}
+
+/** Errors a retry cannot fix: reconnection stops at once. */
+const FATAL_ON_RECONNECT: ReadonlySet<string> = new Set([
+  ErrorCode.INVALID_TOKEN,
+  ErrorCode.TOKEN_EXPIRED,
+  ErrorCode.INVALID_APP_ID,
+  ErrorCode.NO_PRIVILEGE,
+  ErrorCode.INVALID_PARAMS,
+]);
+
+export function isFatalOnReconnect(error: unknown): boolean {
+  return error instanceof PatchbayError && FATAL_ON_RECONNECT.has(error.code);
+}
+
+/** What `reconnect-failed` reports: a fatal error as it is, else RECONNECT_FAILED naming the last error. */
+export function reconnectFailure(lastError: unknown, fatal: boolean, giveUpAfterMs: number): PatchbayError {
+  if (fatal && lastError instanceof PatchbayError) return lastError;
+  const why = lastError instanceof Error ? lastError.message : 'the connection to the server was lost';
+  return new PatchbayError(
+    ErrorCode.RECONNECT_FAILED,
+    `could not reconnect within ${giveUpAfterMs} ms: ${why}`,
+  );
 }
