@@ -1,8 +1,8 @@
-import { createSocket, type RemoteInfo } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { createRequire } from 'node:module';
 
 /**
- * A one-client UDP relay that delays every datagram: client -> proxy (+upMs) -> target, and
+ * A UDP relay that delays every datagram: client -> proxy (+upMs) -> target, and
  * target -> proxy (+downMs) -> client. Used to give one WebRTC peer a longer path to the SFU.
  */
 export interface UdpDelayProxy {
@@ -16,35 +16,44 @@ export interface UdpDelayProxy {
 
 export async function startUdpDelayProxy(ip: string, upMs: number, downMs: number): Promise<UdpDelayProxy> {
   const front = createSocket('udp4');
-  const back = createSocket('udp4');
-  await Promise.all([
-    new Promise<void>((resolve) => front.bind(0, ip, resolve)),
-    new Promise<void>((resolve) => back.bind(0, ip, resolve)),
-  ]);
+  await new Promise<void>((resolve) => front.bind(0, ip, resolve));
   let target: { ip: string; port: number } | null = null;
-  let client: RemoteInfo | null = null;
   const relayed = { up: 0, down: 0 };
   // Datagrams still delayed when the proxy closes are dropped (a send on a closed socket throws
   // ERR_SOCKET_DGRAM_NOT_RUNNING from a timer, after the test that used it has ended).
   let closed = false;
+  // One back socket per client address, like a NAT: a peer with several host candidates sends its
+  // ICE checks from several sockets, and each must get its own replies (with one shared back
+  // socket, replies went to whichever client address had sent last, and the checks of the
+  // other candidate failed: the publisher then sometimes never connected through the proxy).
+  const backs = new Map<string, Socket>();
+  const backFor = (from: RemoteInfo): Socket => {
+    const key = `${from.address}:${from.port}`;
+    let back = backs.get(key);
+    if (!back) {
+      const socket = createSocket('udp4');
+      socket.bind(0, ip);
+      socket.on('message', (msg) => {
+        setTimeout(() => {
+          if (closed) return;
+          relayed.down++;
+          front.send(msg, from.port, from.address);
+        }, downMs);
+      });
+      backs.set(key, socket);
+      back = socket;
+    }
+    return back;
+  };
   front.on('message', (msg, from) => {
-    client = from;
     const to = target;
-    if (!to) return;
+    if (!to || closed) return;
+    const back = backFor(from);
     setTimeout(() => {
       if (closed) return;
       relayed.up++;
       back.send(msg, to.port, to.ip);
     }, upMs);
-  });
-  back.on('message', (msg) => {
-    const to = client;
-    if (!to) return;
-    setTimeout(() => {
-      if (closed) return;
-      relayed.down++;
-      front.send(msg, to.port, to.address);
-    }, downMs);
   });
   return {
     ip,
@@ -56,7 +65,7 @@ export async function startUdpDelayProxy(ip: string, upMs: number, downMs: numbe
     close() {
       closed = true;
       front.close();
-      back.close();
+      for (const back of backs.values()) back.close();
     },
   };
 }
