@@ -173,8 +173,13 @@ describe('reconnection', () => {
     }
     const pcStates = (): string =>
       `a pub ${a.client.publisherConnection?.connectionState}, b sub ${b.client.subscriberConnection?.connectionState}`;
-    const pitchBefore = b.pitch();
-    console.log(`# pitch before the link went down: ${pitchBefore.toFixed(1)} Hz`);
+    const pitchBefore = b.peakFrequency(350, 450);
+    console.log(`# pitch before the link went down: ${pitchBefore.toFixed(1)} Hz (spectral peak)`);
+    // 392 Hz in 100 ms chunks that each restart its phase: the spectrum peaks at ~390 Hz.
+    assert.ok(
+      Math.abs(pitchBefore - 392) < 8,
+      `pitch ${pitchBefore.toFixed(1)} Hz before the link went down`,
+    );
     proxy.linkDown(5000);
     relay.stall(5000);
     const downAt = performance.now();
@@ -188,21 +193,24 @@ describe('reconnection', () => {
       'b hears a after the link is back',
     );
     const backAt = b.firstAudibleAfter(upAt + 20) as number;
-    // NetEq time-compresses for a moment after the gap; the pitch is checked once it has settled.
+    // NetEq time-stretches for a while after the gap. Its splices fool a zero-crossing count
+    // (which read ~2 % sharp here: 397-399 Hz), not the spectrum: the tone must come out at the
+    // pitch it had before (the publisher's 100 ms chunks reset its phase, so both read ~390 Hz).
     const pitches: string[] = [];
     for (let i = 0; i < 6; i++) {
       await sleep(1000);
-      pitches.push(b.pitch().toFixed(1));
+      pitches.push(`${b.peakFrequency(350, 450).toFixed(1)} (zero crossings ${b.pitch().toFixed(1)})`);
     }
-    console.log(`# pitch each second after the link returned: ${pitches.join(' ')} Hz`);
+    console.log(`# pitch each second after the link returned: ${pitches.join(', ')} Hz`);
     console.log(
       `# link down 5 s: audio back ${(backAt - upAt).toFixed(0)} ms after the link returned (${(backAt - downAt).toFixed(0)} ms after it went down); during: ${during}; after: ${pcStates()}; events: ${states.join(', ') || 'none'}; proxy dropped ${proxy.counters.up.linkDownDropped}+${proxy.counters.down.linkDownDropped} packets`,
     );
     assert.ok(backAt - upAt <= 2000, `audio back ${(backAt - upAt).toFixed(0)} ms after the link returned`);
-    // Known, not understood yet: after a 5 s gap the listener's audio plays ~2 % fast for as long
-    // as we watched (400 Hz for 392 Hz, 6 s; 392.6 Hz before the gap). Checked within 3 %.
-    const after = b.pitch();
-    assert.ok(Math.abs(after - 392) / 392 < 0.03, `pitch ${after.toFixed(1)} Hz after the link came back`);
+    const after = b.peakFrequency(350, 450);
+    assert.ok(
+      Math.abs(after - pitchBefore) <= 2,
+      `pitch ${after.toFixed(1)} Hz after the link came back, ${pitchBefore.toFixed(1)} Hz before`,
+    );
     assert.equal(a.client.connectionState, 'CONNECTED');
     assert.equal(b.client.connectionState, 'CONNECTED');
     await a.stop();

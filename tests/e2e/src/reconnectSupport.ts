@@ -200,6 +200,15 @@ export async function timingListener(url: string | string[], channel: string, ui
       .catch(() => undefined);
   });
   await client.join('test-app', channel, null, uid);
+  const lastSecond = (): Int16Array => {
+    const all = new Int16Array(recent.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of recent) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return all;
+  };
   return {
     client,
     tracks,
@@ -223,15 +232,16 @@ export async function timingListener(url: string | string[], channel: string, ui
       }
       return Math.max(longest, to - last);
     },
-    /** Pitch of the last second received. */
+    /** Pitch of the last second received (zero crossings). */
     pitch(): number {
-      const all = new Int16Array(recent.reduce((n, c) => n + c.length, 0));
-      let at = 0;
-      for (const c of recent) {
-        all.set(c, at);
-        at += c.length;
-      }
-      return estimateFrequency(all, 48000, 1);
+      return estimateFrequency(lastSecond(), 48000, 1);
+    },
+    /**
+     * The strongest frequency of the last second within [lo, hi] Hz (0.1 Hz resolution), from its
+     * spectrum: unlike zero crossings, not misled by the splices NetEq's time-stretching leaves.
+     */
+    peakFrequency(lo: number, hi: number): number {
+      return spectralPeak(lastSecond(), 48000, lo, hi);
     },
   };
 }
@@ -253,4 +263,36 @@ export function nextEvent<K extends 'reconnected' | 'reconnect-failed' | 'local-
       resolve(arg);
     }) as never);
   });
+}
+
+/** Goertzel power of `f` Hz in mono `x`. */
+function goertzel(x: Int16Array, rate: number, f: number): number {
+  const c = 2 * Math.cos((2 * Math.PI * f) / rate);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const s0 = x[i] + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - c * s1 * s2;
+}
+
+/** The frequency in [lo, hi] with the most power: 1 Hz steps, then 0.1 Hz around the best. */
+export function spectralPeak(x: Int16Array, rate: number, lo: number, hi: number): number {
+  let best = lo;
+  let bestPower = -1;
+  const scan = (from: number, to: number, step: number) => {
+    for (let f = from; f <= to + 1e-9; f += step) {
+      const p = goertzel(x, rate, f);
+      if (p > bestPower) {
+        bestPower = p;
+        best = f;
+      }
+    }
+  };
+  scan(lo, hi, 1);
+  const coarse = best;
+  scan(Math.max(lo, coarse - 1), Math.min(hi, coarse + 1), 0.1);
+  return best;
 }
