@@ -444,12 +444,8 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   async publishTrack(track: MediaStreamTrackLike): Promise<void> {
     const signal = this.#requireConnected('publish()');
     if (this.clientRole === 'audience') {
-      return Promise.reject(
-        new PatchbayError(
-          ErrorCode.AUDIENCE_CANNOT_PUBLISH,
-          'an audience cannot publish; call setClientRole("host") first',
-        ),
-      );
+      const hint = 'an audience cannot publish; call setClientRole("host") first';
+      throw new PatchbayError(ErrorCode.AUDIENCE_CANNOT_PUBLISH, hint);
     }
     return this.#media.publish(signal, track);
   }
@@ -461,22 +457,12 @@ export class ChannelSession<T> extends TypedEmitter<ChannelSessionEvents<T>> {
   /** Subscribes to a user's audio and returns the SDK's wrapped remote track. */
   async subscribe(userOrUid: RemoteUser<T> | Uid): Promise<T> {
     const signal = this.#requireConnected('subscribe()');
-    const user = this.#users.require(userOrUid);
-    if (!user.hasAudio) {
-      return Promise.reject(
-        new PatchbayError(
-          ErrorCode.REMOTE_USER_IS_NOT_PUBLISHED,
-          `user ${String(user.uid)} publishes no audio`,
-        ),
-      );
-    }
-    return this.#media.subscribe(signal, user);
+    return this.#media.subscribe(signal, this.#users.require(userOrUid));
   }
 
   async unsubscribe(userOrUid: RemoteUser<T> | Uid): Promise<void> {
     const signal = this.#requireConnected('unsubscribe()');
-    const user = this.#users.require(userOrUid);
-    return this.#media.unsubscribe(signal, user);
+    return this.#media.unsubscribe(signal, this.#users.require(userOrUid));
   }
 
   /**

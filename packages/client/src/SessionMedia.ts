@@ -1,4 +1,6 @@
+import { ErrorCode } from '@patchbay/protocol';
 import { negotiatePublisher, negotiateSubscription, type SerialQueue } from './negotiation.js';
+import { PatchbayError } from './PatchbayError.js';
 import type { MediaStreamTrackLike, PeerConnectionLike, Platform } from './platform.js';
 import type { RemoteUser } from './RemoteUser.js';
 import type { RemoteUsers } from './RemoteUsers.js';
@@ -94,6 +96,10 @@ export class SessionMedia<T> {
 
   /** Subscribes to a user's audio and returns the SDK's wrapped remote track. */
   subscribe(signal: SignalClient, user: RemoteUser<T>): Promise<T> {
+    if (!user.hasAudio) {
+      const message = `user ${String(user.uid)} publishes no audio`;
+      return Promise.reject(new PatchbayError(ErrorCode.REMOTE_USER_IS_NOT_PUBLISHED, message));
+    }
     return this.#host.ops.run(async () => {
       if (user.audioTrack !== undefined) return user.audioTrack;
       return this.#subscribeOn(signal, user);

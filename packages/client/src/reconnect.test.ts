@@ -52,69 +52,48 @@ test('bad policies are refused with a clear message', () => {
 test('retryOnSchedule: waits on the schedule, stops on success, on a fatal error, on cancel, and when time is up', async () => {
   const policy = { delaysMs: [0, 1000, 3000], jitter: 0, giveUpAfterMs: 10_000 };
   let clock = 0;
-  const waits: number[] = [];
-  const hooks = (cancelAt = Infinity, fatalCode = 'FATAL') => ({
-    cancelled: () => clock >= cancelAt,
-    fatal: (e: unknown) => (e as Error).message === fatalCode,
-    sleep: async (ms: number) => {
-      waits.push(ms);
-      clock += ms;
-    },
-    now: () => clock,
-  });
-  // succeeds at the third attempt
   let calls = 0;
-  let out = await retryOnSchedule(
-    policy,
-    async (i) => {
-      calls++;
-      if (i < 2) throw new Error('transient');
-      return 'ok';
-    },
-    hooks(),
-  );
+  const waits: number[] = [];
+  /** One run on a fake clock: `fail(i)` names the error attempt i throws ('' succeeds). */
+  const run = (fail: (i: number) => string, cancelAt = Infinity) => {
+    clock = 0;
+    calls = 0;
+    waits.length = 0;
+    return retryOnSchedule(
+      policy,
+      async (i) => {
+        calls++;
+        const message = fail(i);
+        if (message) throw new Error(message);
+        return 'ok';
+      },
+      {
+        cancelled: () => clock >= cancelAt,
+        fatal: (e) => (e as Error).message === 'FATAL',
+        sleep: async (ms) => {
+          waits.push(ms);
+          clock += ms;
+        },
+        now: () => clock,
+      },
+    );
+  };
+  // succeeds at the third attempt
+  let out = await run((i) => (i < 2 ? 'transient' : ''));
   assert.deepEqual(out, { kind: 'done', value: 'ok', attempts: 3 });
   assert.deepEqual(waits, [1000, 3000]);
-  // out of time: attempts at 0, 1, 4, 7 s; the next (10 s) would start after giveUpAfterMs... 7 + 3 = 10 is allowed, 13 is not
-  clock = 0;
-  waits.length = 0;
-  calls = 0;
-  out = await retryOnSchedule(
-    policy,
-    async () => {
-      calls++;
-      throw new Error('transient');
-    },
-    hooks(),
-  );
+  // out of time: attempts at 0, 1, 4, 7 and 10 s (10 ≤ giveUpAfterMs); the next would start at 13 s
+  out = await run(() => 'transient');
   assert.equal(out.kind, 'failed');
   assert.equal(out.kind === 'failed' && out.fatal, false);
   assert.equal(calls, 5);
   assert.deepEqual(waits, [1000, 3000, 3000, 3000]);
   // fatal error: stops at once
-  clock = 0;
-  calls = 0;
-  out = await retryOnSchedule(
-    policy,
-    async () => {
-      calls++;
-      throw new Error('FATAL');
-    },
-    hooks(),
-  );
+  out = await run(() => 'FATAL');
   assert.equal(calls, 1);
   assert.ok(out.kind === 'failed' && out.fatal && (out.lastError as Error).message === 'FATAL');
   // cancelled during a wait: no further attempt
-  clock = 0;
-  calls = 0;
-  out = await retryOnSchedule(
-    policy,
-    async () => {
-      calls++;
-      throw new Error('transient');
-    },
-    hooks(500),
-  );
+  out = await run(() => 'transient', 500);
   assert.deepEqual(out, { kind: 'cancelled' });
   assert.equal(calls, 1);
 });

@@ -4,7 +4,7 @@ import { type RemoteAudioTrackStats, senderReportTransit } from '@patchbay/clien
 import { createClient, createCustomAudioTrack, type NodeClient } from '@patchbay/node';
 import { findChirp, makeChirp } from './chirp.js';
 import { type ServerProcess, spawnServer } from './serverProcess.js';
-import { sleep, TEST_IP, waitFor } from './support.js';
+import { concatSamples, sleep, TEST_IP, waitFor } from './support.js';
 import { routeAnswersThrough, startUdpDelayProxy } from './udpDelayProxy.js';
 
 const RATE = 48000;
@@ -60,7 +60,6 @@ describe('end2EndDelay is measured from the publisher clock (relayed sender repo
       // and move to the proxied one later: measure once the proxied pair carries the media and a
       // sender report has crossed it.
       const { reported, measured } = await measure(server, clients, 'e2e-far', async (pub, lis) => {
-        // (diagnostic for the SR wait in measure(), see the catch below)
         await waitForAsync(
           async () => (await selectedRemotePort(pub)) === proxy.port,
           15_000,
@@ -73,6 +72,7 @@ describe('end2EndDelay is measured from the publisher clock (relayed sender repo
           'an SR over the proxied path',
         );
       }).catch(async (error: unknown) => {
+        // A failure inside measure() (e.g. no sender report at the listener): say what the path looked like.
         const lis = clients[0];
         const pub = clients[1];
         throw new Error(
@@ -182,7 +182,7 @@ async function measure(
   await pacing;
 
   // Measured: every chirp pushed inside the window, found in the received audio.
-  const received = concat(frames);
+  const received = concatSamples(frames);
   const measured: number[] = [];
   const stampLags: number[] = [];
   for (const pushedAt of pushes) {
@@ -243,16 +243,6 @@ function assertAgree(reported: RemoteAudioTrackStats[], measured: number[]): voi
     Math.abs(reportedMean - measuredMean) <= TOLERANCE_MS,
     `end2EndDelay ${reportedMean.toFixed(1)} vs cross-correlated ${measuredMean.toFixed(1)} ms`,
   );
-}
-
-function concat(chunks: Int16Array[]): Int16Array {
-  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 function mean(values: number[]): number {

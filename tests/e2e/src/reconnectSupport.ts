@@ -12,7 +12,8 @@ import {
   rms,
 } from '@patchbay/node';
 import { createServer, type PatchbayServer } from '@patchbay/server';
-import { TEST_IP } from './support.js';
+import { toneLevel } from './engineSupport.js';
+import { concatSamples, TEST_IP } from './support.js';
 
 /** A server on given (or free) ports, quiet, media on the test address. */
 export function startServerOn(port = 0, rtcPort = 0): Promise<PatchbayServer> {
@@ -200,15 +201,7 @@ export async function timingListener(url: string | string[], channel: string, ui
       .catch(() => undefined);
   });
   await client.join('test-app', channel, null, uid);
-  const lastSecond = (): Int16Array => {
-    const all = new Int16Array(recent.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of recent) {
-      all.set(c, at);
-      at += c.length;
-    }
-    return all;
-  };
+  const lastSecond = (): Int16Array => concatSamples(recent);
   return {
     client,
     tracks,
@@ -265,26 +258,13 @@ export function nextEvent<K extends 'reconnected' | 'reconnect-failed' | 'local-
   });
 }
 
-/** Goertzel power of `f` Hz in mono `x`. */
-function goertzel(x: Int16Array, rate: number, f: number): number {
-  const c = 2 * Math.cos((2 * Math.PI * f) / rate);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < x.length; i++) {
-    const s0 = x[i] + c * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - c * s1 * s2;
-}
-
 /** The frequency in [lo, hi] with the most power: 1 Hz steps, then 0.1 Hz around the best. */
 export function spectralPeak(x: Int16Array, rate: number, lo: number, hi: number): number {
   let best = lo;
   let bestPower = -1;
   const scan = (from: number, to: number, step: number) => {
     for (let f = from; f <= to + 1e-9; f += step) {
-      const p = goertzel(x, rate, f);
+      const p = toneLevel(x, rate, f);
       if (p > bestPower) {
         bestPower = p;
         best = f;

@@ -24,20 +24,23 @@ export function sleep(ms: number): Promise<void> {
 /** Concatenates 10 ms frames copied from an onAudioFrame/onMixedAudioFrame callback. */
 export class FrameRecorder {
   readonly #chunks: Int16Array[] = [];
-  #length = 0;
   readonly push = (frame: { samples: Int16Array }): void => {
     this.#chunks.push(Int16Array.from(frame.samples));
-    this.#length += frame.samples.length;
   };
   get samples(): Int16Array {
-    const out = new Int16Array(this.#length);
-    let at = 0;
-    for (const c of this.#chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return concatSamples(this.#chunks);
   }
+}
+
+/** The chunks joined into one array. */
+export function concatSamples(chunks: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /** Waits until `predicate()` is true, polling; rejects after `timeoutMs`. */
